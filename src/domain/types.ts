@@ -1,0 +1,67 @@
+import type {
+  BundleFormat,
+  DeploymentSource,
+  DeploymentStatus,
+  LogLevel,
+  ServiceKind,
+} from "./deployment.ts";
+
+export type Service = {
+  id: number;
+  name: string;
+  kind: ServiceKind;
+  createdAt: number;
+};
+
+export type Environment = {
+  id: number;
+  serviceId: number;
+  name: string;
+  retention: number;
+  spaFallback: boolean;
+  liveDeploymentId: string | null;
+  createdAt: number;
+};
+
+export type Deployment = {
+  id: string;
+  environmentId: number;
+  status: DeploymentStatus;
+  source: DeploymentSource;
+  redeployOf: string | null;
+  bundleSha256: string;
+  bundleFormat: BundleFormat;
+  bundleBytes: number;
+  message: string | null;
+  commit: string | null;
+  fileCount: number | null;
+  totalBytes: number | null;
+  failedStage: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  pruned: boolean;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  activatedAt: number | null;
+};
+
+export type LogLine = {
+  id: number;
+  deploymentId: string;
+  at: number;
+  step: string;
+  level: LogLevel;
+  message: string;
+};
+
+export type EnvironmentEvent = {
+  id: number;
+  environmentId: number;
+  at: number;
+  action: string;
+  deploymentId: string | null;
+  message: string;
+};
+
+export type Page<T> = { items: T[]; nextCursor: string | null };

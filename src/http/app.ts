@@ -1,0 +1,59 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono } from "hono";
+import type { Api, Env, HttpDeps } from "./context.ts";
+import { errorBody, toErrorResponse } from "./errors.ts";
+import { requestLog } from "./middleware/request-log.ts";
+import { deploymentsApi } from "./routes/deployments-api.ts";
+import { servicesApi } from "./routes/services-api.ts";
+import { siteResponder } from "./routes/sites.ts";
+import { systemRoutes } from "./routes/system.ts";
+import { uiRoutes } from "./routes/ui.ts";
+
+export function createApp(h: HttpDeps): Hono<Env> {
+  const logger = h.deps.logger;
+  const app = new Hono<Env>();
+  const site = siteResponder(h);
+  // sites first: they are the hot path and carry no API semantics
+  app.use("*", async (c, next) => {
+    const served = site(c);
+    if (served) return served;
+    await next();
+  });
+  app.use("*", requestLog(logger));
+  app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+
+  const api: Api = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const field = issue?.path.join(".") || undefined;
+        const message = issue
+          ? `${field ? `${field}: ` : ""}${issue.message}`
+          : "The request is not valid.";
+        return c.json(errorBody("invalid_request", message, field), 400);
+      }
+    },
+  });
+  servicesApi(api, h);
+  deploymentsApi(api, h);
+  api.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.route("/api/v1", api);
+  app.get("/api/openapi.json", (c) =>
+    c.json(
+      api.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Berth API",
+          version: "1",
+          description:
+            "Deploy static sites to named environments, follow the release log, roll back.",
+        },
+        servers: [{ url: "/api/v1" }],
+      }),
+    ),
+  );
+  systemRoutes(app);
+  uiRoutes(app, h);
+  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Deps } from "../services/deps.ts";
+import type { RequestVars } from "./middleware/request-log.ts";
+import type { Urls } from "./present.ts";
+
+/** What the HTTP layer is built from: the use cases' deps plus how to spell URLs. */
+export type HttpDeps = {
+  deps: Deps;
+  urls: Urls;
+  baseDomain: string;
+  publicUrl: string;
+};
+
+export type Env = { Variables: RequestVars };
+export type Api = OpenAPIHono<Env>;

@@ -1,0 +1,49 @@
+import type { Context } from "hono";
+import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
+import type { HttpDeps } from "../context.ts";
+import { serveRelease } from "../sites/serve-release.ts";
+
+const notHere = (message: string) =>
+  new Response(`${message}\n`, {
+    status: 404,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+  });
+
+/**
+ * Serves environments and previews by Host header, before any other route: a request for
+ * `<env>--<service>.<base>` or `<deploymentId>--<service>.<base>` never reaches the app.
+ */
+export function siteResponder(h: HttpDeps) {
+  const { deps, baseDomain } = h;
+
+  async function serve(target: SiteTarget, request: Request): Promise<Response> {
+    const service = deps.repos.services.byName(target.service);
+    if (!service) return notHere(`No service named ${target.service} on this Berth.`);
+    if (target.kind === "environment") {
+      const env = deps.repos.environments.byName(service.id, target.environment);
+      if (!env) return notHere(`Service ${target.service} has no environment ${target.environment}.`);
+      if (!env.liveDeploymentId) return notHere(`Nothing is deployed to ${target.environment} yet.`);
+      const root = deps.layout.current(service.name, env.name);
+      return serveRelease(root, request, { spaFallback: env.spaFallback });
+    }
+    const d = deps.repos.deployments.byId(target.deploymentId);
+    const env = d && deps.repos.environments.byId(d.environmentId);
+    if (!d || !env || env.serviceId !== service.id) {
+      return notHere(`Service ${target.service} has no deployment ${target.deploymentId}.`);
+    }
+    if (d.pruned || (d.status !== "live" && d.status !== "superseded")) {
+      return notHere(
+        d.pruned
+          ? `The release of ${d.id} was pruned; redeploy it to preview it again.`
+          : `Deployment ${d.id} is ${d.status}: it has no release to preview.`,
+      );
+    }
+    const root = deps.layout.release(service.name, env.name, d.id);
+    return serveRelease(root, request, { spaFallback: env.spaFallback });
+  }
+
+  return (c: Context): Promise<Response> | null => {
+    const target = parseSiteHost(c.req.header("host"), baseDomain);
+    return target ? serve(target, c.req.raw) : null;
+  };
+}

@@ -1,0 +1,58 @@
+import { serve } from "@hono/node-server";
+import { ConfigError, loadConfig } from "./config.ts";
+import { openDb } from "./db/client.ts";
+import { createApp } from "./http/app.ts";
+import { createUrls } from "./http/present.ts";
+import { createLogger } from "./log.ts";
+import { createDeps } from "./services/deps.ts";
+import { createLayout } from "./services/layout.ts";
+import { recoverInterrupted } from "./services/recovery.ts";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`berth: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const layout = createLayout(config.dataDir);
+  const db = openDb(layout.dbFile);
+  const deps = createDeps({
+    db,
+    layout,
+    limits: config.limits,
+    defaultRetention: config.defaultRetention,
+    logger,
+  });
+  const interrupted = await recoverInterrupted(deps);
+  if (interrupted > 0) logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
+  const app = createApp({
+    deps,
+    urls: createUrls(config.publicUrl, config.baseDomain),
+    baseDomain: config.baseDomain,
+    publicUrl: config.publicUrl,
+  });
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    logger.info(
+      { host: info.address, port: info.port, dataDir: config.dataDir },
+      `Berth is listening on http://${config.host}:${info.port} (sites at *.${config.baseDomain})`,
+    );
+  });
+  const stop = (signal: string) => {
+    logger.info({ signal }, "stopping");
+    server.close();
+    void deps.queue.idle().then(() => {
+      db.$client.close();
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+await main();

@@ -1,0 +1,25 @@
+import path from "node:path";
+import type { BundleFormat } from "../domain/deployment.ts";
+
+/** Where everything lives under the data directory. Names are validated before they get here. */
+export function createLayout(dataDir: string) {
+  const sites = path.join(dataDir, "sites");
+  return {
+    dataDir,
+    dbFile: path.join(dataDir, "berth.db"),
+    uploadsDir: path.join(dataDir, "tmp", "uploads"),
+    bundlesDir: path.join(dataDir, "bundles"),
+    bundle: (sha256: string, format: BundleFormat) =>
+      path.join(dataDir, "bundles", `${sha256}.${format === "zip" ? "zip" : "tar.gz"}`),
+    serviceDir: (service: string) => path.join(sites, service),
+    environmentDir: (service: string, env: string) => path.join(sites, service, env),
+    releasesDir: (service: string, env: string) => path.join(sites, service, env, "releases"),
+    release: (service: string, env: string, id: string) =>
+      path.join(sites, service, env, "releases", id),
+    staging: (service: string, env: string, id: string) =>
+      path.join(sites, service, env, "releases", `${id}.staging`),
+    current: (service: string, env: string) => path.join(sites, service, env, "current"),
+  };
+}
+
+export type Layout = ReturnType<typeof createLayout>;
