@@ -4,6 +4,7 @@ import { openDb } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
+import { createSetup } from "./services/auth/setup.ts";
 import { createDeps } from "./services/deps.ts";
 import { createLayout } from "./services/layout.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   });
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0) logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
+  const setup = createSetup(deps);
+  const setupToken = setup.issue();
   const app = createApp({
+    setup,
     deps,
     urls: createUrls(config.publicUrl, config.baseDomain),
     baseDomain: config.baseDomain,
@@ -42,6 +46,12 @@ async function main(): Promise<void> {
       { host: info.address, port: info.port, dataDir: config.dataDir },
       `Berth is listening on http://${config.host}:${info.port} (sites at *.${config.baseDomain})`,
     );
+    if (setupToken) {
+      logger.warn(
+        { setupUrl: `${config.publicUrl}/setup?token=${setupToken}` },
+        `No accounts yet: create the first owner at ${config.publicUrl}/setup?token=${setupToken}`,
+      );
+    }
   });
   const stop = (signal: string) => {
     logger.info({ signal }, "stopping");

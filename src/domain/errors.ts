@@ -36,3 +36,16 @@ export const unprocessable = (code: string, message: string, field?: string) =>
   new DomainError("unprocessable", code, message, field);
 export const tooLarge = (code: string, message: string) =>
   new DomainError("too_large", code, message);
+
+export class RateLimited extends DomainError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super("rate_limited", "rate_limited", message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export const unauthenticated = (message = "Sign in or send a valid API key.") =>
+  new DomainError("unauthenticated", "unauthenticated", message);
+export const forbidden = (message = "You are not allowed to do that.") =>
+  new DomainError("forbidden", "forbidden", message);

@@ -2,7 +2,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { Api, Env, HttpDeps } from "./context.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
+import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
+import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { authApi } from "./routes/auth-api.ts";
+import { authRoutes } from "./routes/auth-ui.ts";
 import { deploymentsApi } from "./routes/deployments-api.ts";
 import { servicesApi } from "./routes/services-api.ts";
 import { siteResponder } from "./routes/sites.ts";
@@ -21,6 +25,11 @@ export function createApp(h: HttpDeps): Hono<Env> {
   });
   app.use("*", requestLog(logger));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+  const cookie = sessionCookie(h.publicUrl);
+  app.use("*", authenticate(h.deps, cookie));
+  app.use("*", requireSignIn());
+  app.use("*", csrfGuard(new URL(h.publicUrl).origin));
+  app.use("*", auditTrail(h.deps));
 
   const api: Api = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
@@ -36,6 +45,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   });
   servicesApi(api, h);
   deploymentsApi(api, h);
+  authApi(api, h);
   api.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
   app.route("/api/v1", api);
   app.get("/api/openapi.json", (c) =>
@@ -53,6 +63,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
     ),
   );
   systemRoutes(app);
+  authRoutes(app, h, cookie);
   uiRoutes(app, h);
   app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
   return app;

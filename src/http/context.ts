@@ -1,5 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Setup } from "../services/auth/setup.ts";
 import type { Deps } from "../services/deps.ts";
+import type { AuthVars } from "./middleware/auth.ts";
 import type { RequestVars } from "./middleware/request-log.ts";
 import type { Urls } from "./present.ts";
 
@@ -9,7 +11,8 @@ export type HttpDeps = {
   urls: Urls;
   baseDomain: string;
   publicUrl: string;
+  setup: Setup;
 };
 
-export type Env = { Variables: RequestVars };
+export type Env = { Variables: RequestVars & AuthVars };
 export type Api = OpenAPIHono<Env>;

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { DomainError, type ErrorKind } from "../domain/errors.ts";
+import { DomainError, type ErrorKind, RateLimited } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
 
 const statusOf: Record<ErrorKind, ContentfulStatusCode> = {
@@ -24,6 +24,7 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
 /** The one place that turns errors into responses. */
 export function toErrorResponse(err: unknown, c: Context, logger: Logger): Response {
   if (err instanceof DomainError) {
+    if (err instanceof RateLimited) c.header("Retry-After", String(err.retryAfterSeconds));
     return c.json(errorBody(err.code, err.message, err.field), statusOf[err.kind]);
   }
   if (err instanceof HTTPException) {

@@ -2,7 +2,9 @@ import type { Limits } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
+import { createAuditRepo } from "../db/audit-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
+import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { Layout } from "./layout.ts";
@@ -15,6 +17,8 @@ export type Deps = {
     services: ReturnType<typeof createServicesRepo>;
     environments: ReturnType<typeof createEnvironmentsRepo>;
     deployments: ReturnType<typeof createDeploymentsRepo>;
+    users: ReturnType<typeof createUsersRepo>;
+    audit: ReturnType<typeof createAuditRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -37,6 +41,8 @@ export function createDeps(input: {
       services: createServicesRepo(input.db),
       environments: createEnvironmentsRepo(input.db),
       deployments: createDeploymentsRepo(input.db),
+      users: createUsersRepo(input.db),
+      audit: createAuditRepo(input.db),
     },
     logBus: createLogBus(),
     queue: createEnvQueue(),

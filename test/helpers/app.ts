@@ -7,6 +7,9 @@ import { openDb } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createUrls } from "../../src/http/present.ts";
 import { createLogger } from "../../src/log.ts";
+import { hashPassword } from "../../src/services/auth/passwords.ts";
+import { createApiKey } from "../../src/services/auth/api-keys.ts";
+import { createSetup, type Setup } from "../../src/services/auth/setup.ts";
 import { createDeps, type Deps } from "../../src/services/deps.ts";
 import { createLayout } from "../../src/services/layout.ts";
 
@@ -21,10 +24,19 @@ export type TestApp = {
   app: ReturnType<typeof createApp>;
   deps: Deps;
   dir: string;
+  /** The owner's admin-scoped API key that `request` sends. */
+  key: string;
+  setup: Setup;
+  /** A request with no credentials. */
+  anon: (path: string, init?: RequestInit) => Promise<Response>;
   request: (path: string, init?: RequestInit) => Promise<Response>;
   json: (path: string, method: string, body?: unknown) => Promise<Response>;
   close: () => Promise<void>;
 };
+
+/** argon2id of OWNER_PASSWORD, computed once so each test app does not pay for it. */
+export const OWNER_PASSWORD = "correct horse battery";
+const OWNER_HASH = await hashPassword(OWNER_PASSWORD);
 
 /** The real app over a real SQLite file in a fresh temp dir. */
 export function createTestApp(opts: { limits?: Partial<Limits>; retention?: number } = {}): TestApp {
@@ -39,12 +51,29 @@ export function createTestApp(opts: { limits?: Partial<Limits>; retention?: numb
     logger: createLogger("silent"),
   });
   const publicUrl = "http://localhost:8080";
-  const app = createApp({ deps, urls: createUrls(publicUrl, "localhost"), baseDomain: "localhost", publicUrl });
-  const request = (p: string, init?: RequestInit) => Promise.resolve(app.request(`http://localhost:8080${p}`, init));
+  const setup = createSetup(deps);
+  const app = createApp({ deps, urls: createUrls(publicUrl, "localhost"), baseDomain: "localhost", publicUrl, setup });
+  // an owner and an admin key: requests are authenticated unless a test says otherwise
+  const owner = deps.repos.users.insert(deps.db, {
+    email: "owner@example.com",
+    passwordHash: OWNER_HASH,
+    role: "owner",
+    services: null,
+  });
+  const { key } = createApiKey(deps, owner, { name: "tests", scope: "admin" });
+  const anon = (p: string, init?: RequestInit) => Promise.resolve(app.request(`http://localhost:8080${p}`, init));
+  const request = (p: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
+    return anon(p, { ...init, headers });
+  };
   return {
     app,
     deps,
     dir,
+    key,
+    setup,
+    anon,
     request,
     json: (p, method, body) =>
       request(p, {

@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { TERMINAL } from "../../domain/deployment.ts";
 import { notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
 import { getEnvironment } from "../../services/catalog.ts";
 import { acceptBundle, redeploy } from "../../services/deploy.ts";
 import { rollback } from "../../services/rollback.ts";
 import type { Api, HttpDeps } from "../context.ts";
+import { followLog } from "../log-stream.ts";
+import { guard, serviceParam } from "../middleware/access.ts";
 import { presentDeployment, presentLogLine } from "../present.ts";
 import {
   DeploymentSchema,
@@ -31,6 +33,11 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
   const present = (d: Deployment) => {
     const at = locate(d);
     return presentDeployment(urls, at.service, at.env, d);
+  };
+  // unknown ids pass the guard and meet their 404 in the handler
+  const serviceOfDeployment = (c: Context) => {
+    const d = deps.repos.deployments.byId(c.req.param("id") ?? "");
+    return d ? locate(d).service : undefined;
   };
   const find = (id: string) => {
     const d = deps.repos.deployments.byId(id);
@@ -70,29 +77,41 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
   });
   // documented here, handled by hand: the body is streamed to disk, never buffered
   app.openAPIRegistry.registerPath(uploadRoute);
-  app.post("/services/:service/environments/:env/deployments", async (c) => {
-    const target = getEnvironment(deps, c.req.param("service"), c.req.param("env"));
-    const { bundle, fields } = await receiveUpload(c.req.raw, deps.layout, deps.limits.maxBundleBytes);
-    const text = (v: string | undefined) => (v?.trim() ? v.trim().slice(0, 500) : null);
-    const d = await acceptBundle(deps, target, bundle, {
-      message: text(fields.message ?? c.req.query("message")),
-      commit: text(fields.commit ?? c.req.query("commit")),
-    });
-    c.header("Location", `/api/v1/deployments/${d.id}`);
-    return c.json(present(d), 202);
-  });
+  app.post(
+    "/services/:service/environments/:env/deployments",
+    guard("deployments.create", serviceParam),
+    async (c) => {
+      const target = getEnvironment(deps, c.req.param("service"), c.req.param("env"));
+      const { bundle, fields } = await receiveUpload(
+        c.req.raw,
+        deps.layout,
+        deps.limits.maxBundleBytes,
+      );
+      const text = (v: string | undefined) => (v?.trim() ? v.trim().slice(0, 500) : null);
+      const d = await acceptBundle(deps, target, bundle, {
+        message: text(fields.message ?? c.req.query("message")),
+        commit: text(fields.commit ?? c.req.query("commit")),
+      });
+      c.header("Location", `/api/v1/deployments/${d.id}`);
+      return c.json(present(d), 202);
+    },
+  );
 
   app.openapi(
     createRoute({
       method: "get",
       path: "/services/{service}/environments/{env}/deployments",
+      middleware: [guard("services.read", serviceParam)] as const,
       tags: ["deployments"],
       summary: "List an environment's deployments, newest first",
       request: {
         params: EnvParam,
         query: z.object({
           limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
-          before: z.string().optional().openapi({ description: "The nextCursor of the previous page" }),
+          before: z
+            .string()
+            .optional()
+            .openapi({ description: "The nextCursor of the previous page" }),
         }),
       },
       responses: {
@@ -119,6 +138,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/deployments/{id}",
+      middleware: [guard("services.read", serviceOfDeployment)] as const,
       tags: ["deployments"],
       summary: "Show a deployment",
       request: { params: IdParam },
@@ -149,40 +169,21 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     },
   });
   app.openAPIRegistry.registerPath(logRoute);
-  app.get("/deployments/:id/log", (c) => {
+  app.get("/deployments/:id/log", guard("services.read", serviceOfDeployment), (c) => {
     const d = find(c.req.param("id"));
     if (!(c.req.header("accept") ?? "").includes("text/event-stream")) {
       const lines = deps.repos.deployments.logs(d.id).map(presentLogLine);
       return c.json({ status: d.status, lines });
     }
     return streamSSE(c, async (stream) => {
-      let lastId = 0;
-      let done = false;
-      let wake: () => void = () => undefined;
-      const unsubscribe = deps.logBus.subscribe(d.id, () => wake());
-      stream.onAbort(() => {
-        done = true;
-        wake();
-      });
-      try {
-        // the database is the record: every wake-up sends what was stored since the last id
-        for (;;) {
-          for (const line of deps.repos.deployments.logs(d.id, lastId)) {
-            lastId = line.id;
-            await stream.writeSSE({ event: "line", id: String(line.id), data: JSON.stringify(presentLogLine(line)) });
-          }
-          const now = deps.repos.deployments.byId(d.id);
-          if (done || !now || TERMINAL.has(now.status)) break;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, 15_000);
-          });
-        }
-        const final = deps.repos.deployments.byId(d.id);
-        await stream.writeSSE({ event: "end", data: JSON.stringify({ status: final?.status ?? "gone" }) });
-      } finally {
-        unsubscribe();
-      }
+      const status = await followLog(stream, deps, d.id, 0, (line) =>
+        stream.writeSSE({
+          event: "line",
+          id: String(line.id),
+          data: JSON.stringify(presentLogLine(line)),
+        }),
+      );
+      await stream.writeSSE({ event: "end", data: JSON.stringify({ status }) });
     });
   });
 
@@ -190,13 +191,17 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/services/{service}/environments/{env}/rollback",
+      middleware: [guard("rollbacks.create", serviceParam)] as const,
       tags: ["deployments"],
       summary: "Roll back to the previous good release, or to a named one still on disk",
       request: {
         params: EnvParam,
         body: { content: { "application/json": { schema: RollbackBody } }, required: false },
       },
-      responses: { 200: json(DeploymentSchema, "The deployment now live"), ...errors(400, 404, 409) },
+      responses: {
+        200: json(DeploymentSchema, "The deployment now live"),
+        ...errors(400, 404, 409),
+      },
     }),
     async (c) => {
       const p = c.req.valid("param");
@@ -209,6 +214,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/deployments/{id}/redeploy",
+      middleware: [guard("deployments.create", serviceOfDeployment)] as const,
       tags: ["deployments"],
       summary: "Deploy a deployment's stored bundle again (for example after it was pruned)",
       request: { params: IdParam },

@@ -9,7 +9,10 @@ import {
   updateEnvironment,
 } from "../../services/catalog.ts";
 import type { Environment, Service } from "../../domain/types.ts";
+import { forbidden } from "../../domain/errors.ts";
+import { canCreateService, canSeeService, type Principal } from "../../domain/permissions.ts";
 import type { Api, HttpDeps } from "../context.ts";
+import { guard, serviceParam } from "../middleware/access.ts";
 import { presentEnvironment, presentService } from "../present.ts";
 import {
   CreateEnvironmentBody,
@@ -46,12 +49,16 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/services",
+      middleware: [guard("services.write")] as const,
       tags: ["services"],
       summary: "Create a service with its environments (default: production)",
       request: body(CreateServiceBody),
       responses: { 201: json(ServiceSchema, "Created"), ...errors(400, 409, 422) },
     }),
     (c) => {
+      if (!canCreateService(c.get("principal") as Principal)) {
+        throw forbidden("A user or key limited to some services cannot create services.");
+      }
       const { service } = createService(deps, c.req.valid("json"));
       return c.json(serviceJson(service), 201);
     },
@@ -61,17 +68,23 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/services",
+      middleware: [guard("services.read")] as const,
       tags: ["services"],
       summary: "List services",
       responses: { 200: json(z.object({ items: z.array(ServiceSchema) }), "Services") },
     }),
-    (c) => c.json({ items: deps.repos.services.list().map(serviceJson) }, 200),
+    (c) => {
+      const p = c.get("principal") as Principal;
+      const visible = deps.repos.services.list().filter((s) => canSeeService(p, s.name));
+      return c.json({ items: visible.map(serviceJson) }, 200);
+    },
   );
 
   app.openapi(
     createRoute({
       method: "get",
       path: "/services/{service}",
+      middleware: [guard("services.read", serviceParam)] as const,
       tags: ["services"],
       summary: "Show a service",
       request: { params: ServiceParam },
@@ -84,6 +97,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "delete",
       path: "/services/{service}",
+      middleware: [guard("services.write", serviceParam)] as const,
       tags: ["services"],
       summary: "Delete a service, its environments, releases and history",
       request: { params: ServiceParam },
@@ -99,6 +113,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/services/{service}/environments",
+      middleware: [guard("services.write", serviceParam)] as const,
       tags: ["environments"],
       summary: "Create an environment",
       request: { params: ServiceParam, ...body(CreateEnvironmentBody) },
@@ -115,6 +130,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/services/{service}/environments",
+      middleware: [guard("services.read", serviceParam)] as const,
       tags: ["environments"],
       summary: "List a service's environments",
       request: { params: ServiceParam },
@@ -134,6 +150,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/services/{service}/environments/{env}",
+      middleware: [guard("services.read", serviceParam)] as const,
       tags: ["environments"],
       summary: "Show an environment with its URL and live deployment",
       request: { params: EnvParam },
@@ -150,6 +167,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "patch",
       path: "/services/{service}/environments/{env}",
+      middleware: [guard("services.write", serviceParam)] as const,
       tags: ["environments"],
       summary: "Change an environment's retention or SPA fallback",
       request: { params: EnvParam, ...body(UpdateEnvironmentBody) },
@@ -166,6 +184,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "delete",
       path: "/services/{service}/environments/{env}",
+      middleware: [guard("services.write", serviceParam)] as const,
       tags: ["environments"],
       summary: "Delete an environment, its releases and history",
       request: { params: EnvParam },

@@ -1,0 +1,54 @@
+import type { Scope } from "../domain/permissions.ts";
+import { createApiKey, parseExpiry, revokeApiKey } from "../services/auth/api-keys.ts";
+import { normalizeEmail } from "../services/auth/users.ts";
+import type { Deps } from "../services/deps.ts";
+import type { Io } from "./main.ts";
+
+export function keyCommand(
+  deps: Deps,
+  io: Io,
+  verb: string | undefined,
+  args: string[],
+  opts: { user?: string; scope?: string; service?: string[]; expires?: string; name?: string },
+): number {
+  if (verb === "create") {
+    if (!opts.user || !opts.scope) {
+      io.err("berth: usage: berth key create --user <email> --scope <read|deploy|write|admin>");
+      return 2;
+    }
+    const user = deps.repos.users.byEmail(normalizeEmail(opts.user));
+    if (!user) {
+      io.err(`berth: there is no user ${opts.user}`);
+      return 1;
+    }
+    const service = opts.service?.[0] ?? null;
+    const { key, record } = createApiKey(deps, user, {
+      name: opts.name ?? `cli ${new Date().toISOString().slice(0, 10)}`,
+      scope: opts.scope as Scope,
+      service,
+      expiresIn: parseExpiry(opts.expires),
+    });
+    io.err(`Created key ${record.id} (${record.scope}${service ? `, service ${service}` : ""}) for ${user.email}. It is shown once:`);
+    io.out(key);
+    return 0;
+  }
+  if (verb === "list") {
+    for (const k of deps.repos.users.keys()) {
+      const state = k.revokedAt ? "revoked" : k.expiresAt && k.expiresAt < Date.now() ? "expired" : "active";
+      io.out(`${k.id}\t${k.prefix}…\t${k.scope}\t${k.service ?? "*"}\t${state}\t${k.name}`);
+    }
+    return 0;
+  }
+  if (verb === "revoke") {
+    const id = Number(args[0]);
+    if (!Number.isInteger(id)) {
+      io.err("berth: usage: berth key revoke <id>");
+      return 2;
+    }
+    revokeApiKey(deps, id);
+    io.out(`Revoked key ${id}.`);
+    return 0;
+  }
+  io.err(`berth: unknown key command "${verb ?? ""}" (create, list, revoke)`);
+  return 2;
+}

@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "../config.ts";
+import { openDb } from "../db/client.ts";
+import { DomainError } from "../domain/errors.ts";
+import { createLogger } from "../log.ts";
+import { createDeps, type Deps } from "../services/deps.ts";
+import { createLayout } from "../services/layout.ts";
+import { keyCommand } from "./key.ts";
+import { readPassword } from "./password-input.ts";
+import { userCommand } from "./user.ts";
+
+const usage = `berth: local administration of a Berth data directory (no server needed)
+
+  berth user add <email> --role <owner|admin|deployer|viewer> [--service <name>]...
+        password from standard input, or asked for when it is a terminal
+  berth user list
+  berth key create --user <email> --scope <read|deploy|write|admin> [--service <name>]
+        [--expires 30d] [--name <text>]      prints the key once
+  berth key list
+  berth key revoke <id>
+
+The data directory is BERTH_DATA_DIR (default ./data).`;
+
+export type Io = {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  password: (prompt: string) => Promise<string>;
+};
+
+export async function run(argv: string[], deps: Deps, io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: "string" },
+      service: { type: "string", multiple: true },
+      user: { type: "string" },
+      scope: { type: "string" },
+      expires: { type: "string" },
+      name: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [area, verb, ...rest] = positionals;
+  if (values.help || !area) {
+    io.out(usage);
+    return area || values.help ? 0 : 2;
+  }
+  try {
+    if (area === "user") return await userCommand(deps, io, verb, rest, values);
+    if (area === "key") return keyCommand(deps, io, verb, rest, values);
+    io.err(`berth: unknown command "${area}"\n\n${usage}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof DomainError) {
+      io.err(`berth: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+export async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`berth: ${err.message}`);
+    process.exit(2);
+  }
+  const layout = createLayout(config.dataDir);
+  const db = openDb(layout.dbFile);
+  const deps = createDeps({
+    db,
+    layout,
+    limits: config.limits,
+    defaultRetention: config.defaultRetention,
+    logger: createLogger("silent"),
+  });
+  try {
+    process.exitCode = await run(process.argv.slice(2), deps, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      password: readPassword,
+    });
+  } catch (err) {
+    console.error(`berth: ${(err as Error).message}`);
+    process.exitCode = 2;
+  } finally {
+    db.$client.close();
+  }
+}
+

@@ -1,0 +1,32 @@
+import { createUser } from "../services/auth/users.ts";
+import type { Deps } from "../services/deps.ts";
+import type { Io } from "./main.ts";
+
+export async function userCommand(
+  deps: Deps,
+  io: Io,
+  verb: string | undefined,
+  args: string[],
+  opts: { role?: string; service?: string[] },
+): Promise<number> {
+  if (verb === "list") {
+    for (const u of deps.repos.users.list()) {
+      const limit = u.services ? ` services=${u.services.join(",")}` : "";
+      io.out(`${u.id}\t${u.email}\t${u.role}${u.disabled ? "\tdisabled" : ""}${limit}`);
+    }
+    return 0;
+  }
+  if (verb === "add") {
+    const email = args[0];
+    if (!email || !opts.role) {
+      io.err("berth: usage: berth user add <email> --role <owner|admin|deployer|viewer>");
+      return 2;
+    }
+    const password = await io.password(`Password for ${email}: `);
+    const user = await createUser(deps, { email, password, role: opts.role, services: opts.service ?? null });
+    io.out(`Created ${user.role} ${user.email} (id ${user.id}).`);
+    return 0;
+  }
+  io.err(`berth: unknown user command "${verb ?? ""}" (add, list)`);
+  return 2;
+}

@@ -1,0 +1,89 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import { forbidden, unauthenticated } from "../../domain/errors.ts";
+import { can, type Permission } from "../../domain/permissions.ts";
+import { audit } from "../../services/auth/audit.ts";
+import type { Deps } from "../../services/deps.ts";
+import type { AuthVars } from "./auth.ts";
+
+type Vars = { Variables: AuthVars };
+
+/** Paths anyone may reach. Everything else needs a signed-in user or an API key. */
+export function isPublic(path: string): boolean {
+  return (
+    path === "/healthz" ||
+    path === "/login" ||
+    path === "/logout" ||
+    path === "/setup" ||
+    path.startsWith("/assets/")
+  );
+}
+
+const wantsHtml = (c: Context) => !c.req.path.startsWith("/api/") && c.req.method === "GET";
+
+/** Default deny: a route added later is protected unless it is named public above. */
+export function requireSignIn(): MiddlewareHandler<Vars> {
+  return async (c, next) => {
+    if (isPublic(c.req.path) || c.get("principal")) return next();
+    if (wantsHtml(c)) {
+      const next_ = c.req.path === "/" ? "" : `?next=${encodeURIComponent(c.req.path)}`;
+      return c.redirect(`/login${next_}`, 302);
+    }
+    throw unauthenticated();
+  };
+}
+
+/**
+ * A state-changing request signed in by cookie must come from Berth's own pages:
+ * Sec-Fetch-Site same-origin, or (older browsers) an Origin equal to Berth's own.
+ * API keys are not sent by browsers on their own, so they are exempt.
+ */
+export function csrfGuard(publicOrigin: string): MiddlewareHandler<Vars> {
+  const safe = new Set(["GET", "HEAD", "OPTIONS"]);
+  return async (c, next) => {
+    const principal = c.get("principal");
+    if (safe.has(c.req.method) || principal?.kind === "key") return next();
+    if (!principal && !c.req.header("cookie")) return next();
+    const site = c.req.header("sec-fetch-site");
+    const origin = c.req.header("origin");
+    const own = new URL(c.req.url).origin;
+    const ok = site ? site === "same-origin" : origin === publicOrigin || origin === own;
+    if (!ok) throw forbidden("Cross-site request refused: send it from Berth's own pages.");
+    return next();
+  };
+}
+
+/** The route handler's guard: 403 unless the principal holds the permission (for the service). */
+export function guard(perm: Permission, serviceOf?: (c: Context) => string | undefined): MiddlewareHandler<Vars> {
+  return async (c, next) => {
+    const principal = c.get("principal");
+    if (!principal) throw unauthenticated();
+    if (!can(principal, perm, serviceOf?.(c))) throw forbidden();
+    return next();
+  };
+}
+
+export const serviceParam = (c: Context) => c.req.param("service");
+
+/** Appends every state-changing request, whatever its outcome, to the audit trail. */
+export function auditTrail(deps: Deps): MiddlewareHandler<Vars> {
+  return async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
+    let status = 500;
+    try {
+      await next();
+      status = c.res.status;
+    } catch (err) {
+      status = (err as { status?: number }).status ?? 500;
+      throw err;
+    } finally {
+      audit(deps, {
+        principal: c.get("principal"),
+        action: `${c.req.method} ${routePath(c, -1)}`,
+        target: c.req.path,
+        status,
+        ip: c.get("ip"),
+      });
+    }
+  };
+}

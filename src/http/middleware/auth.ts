@@ -1,0 +1,79 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { User } from "../../domain/auth-types.ts";
+import { unauthenticated } from "../../domain/errors.ts";
+import type { Principal } from "../../domain/permissions.ts";
+import { authenticateKey } from "../../services/auth/api-keys.ts";
+import { principalOf } from "../../services/auth/principal.ts";
+import { validateSessionToken } from "../../services/auth/sessions.ts";
+import type { Deps } from "../../services/deps.ts";
+
+export type AuthVars = {
+  principal: Principal | null;
+  user: User | null;
+  sessionId: string | null;
+  ip: string;
+};
+
+export type SessionCookie = { name: string; secure: boolean };
+
+/** `__Host-` and Secure when Berth is reached over https; a plain name on http. */
+export function sessionCookie(publicUrl: string): SessionCookie {
+  const secure = publicUrl.startsWith("https:");
+  return { name: secure ? "__Host-berth_session" : "berth_session", secure };
+}
+
+export function writeSessionCookie(c: Context, cookie: SessionCookie, token: string, expiresAt: number) {
+  setCookie(c, cookie.name, token, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: cookie.secure,
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(c: Context, cookie: SessionCookie) {
+  deleteCookie(c, cookie.name, { path: "/", secure: cookie.secure });
+}
+
+function clientIp(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? "unknown";
+}
+
+/**
+ * Works out who is asking: an API key (`Authorization: Bearer berth_...`) or a session
+ * cookie. A bearer header that does not check out is refused outright, cookie or not.
+ */
+export function authenticate(deps: Deps, cookie: SessionCookie): MiddlewareHandler<{ Variables: AuthVars }> {
+  return async (c, next) => {
+    c.set("principal", null);
+    c.set("user", null);
+    c.set("sessionId", null);
+    c.set("ip", clientIp(c));
+    const header = c.req.header("authorization");
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      const found = m?.[1] ? authenticateKey(deps, m[1]) : null;
+      if (!found) throw unauthenticated("The API key is not valid, revoked or expired.");
+      c.set("principal", principalOf(found.user, found.key));
+      c.set("user", found.user);
+      return next();
+    }
+    const token = getCookie(c, cookie.name);
+    if (token) {
+      const result = validateSessionToken(deps, token);
+      if (result) {
+        c.set("principal", principalOf(result.user));
+        c.set("user", result.user);
+        c.set("sessionId", result.session.id);
+        if (result.fresh) writeSessionCookie(c, cookie, token, result.session.expiresAt);
+      } else {
+        clearSessionCookie(c, cookie);
+      }
+    }
+    return next();
+  };
+}
+

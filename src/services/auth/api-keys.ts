@@ -1,0 +1,76 @@
+import { writeTx } from "../../db/client.ts";
+import type { ApiKey, User } from "../../domain/auth-types.ts";
+import { notFound, unprocessable } from "../../domain/errors.ts";
+import { assertName } from "../../domain/names.ts";
+import { SCOPES, type Scope } from "../../domain/permissions.ts";
+import type { Deps } from "../deps.ts";
+import { generateToken, hashToken, sameHash } from "./tokens.ts";
+
+export const KEY_PREFIX = "berth_";
+const KEY_PATTERN = /^berth_[a-z2-7]{32}$/;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** "30d", "12h", "90" (days) or "never" → milliseconds or null. */
+export function parseExpiry(text: string | undefined | null): number | null {
+  if (!text || text === "never") return null;
+  const m = /^(\d{1,5})\s*([dh]?)$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) {
+    throw unprocessable("invalid_expiry", 'Expiry must look like "30d", "12h" or "never".', "expires");
+  }
+  return Number(m[1]) * (m[2] === "h" ? 60 * 60 * 1000 : DAY);
+}
+
+export type NewKey = { name: string; scope: Scope; service?: string | null; expiresIn?: number | null };
+
+/** Makes a key for a user. The full key is returned here once and never stored. */
+export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.now()) {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 80) {
+    throw unprocessable("invalid_key_name", "Give the key a name of 1 to 80 characters.", "name");
+  }
+  if (!SCOPES.includes(input.scope)) {
+    throw unprocessable("invalid_scope", `Scope must be one of ${SCOPES.join(", ")}.`, "scope");
+  }
+  const service = input.service || null;
+  if (service) {
+    assertName("service", service);
+    if (!deps.repos.services.byName(service)) {
+      throw notFound("service_not_found", `There is no service named "${service}".`);
+    }
+  }
+  const secret = generateToken();
+  const key = `${KEY_PREFIX}${secret}`;
+  const record = writeTx(deps.db, (tx) =>
+    deps.repos.users.insertKey(tx, {
+      userId: user.id,
+      name,
+      prefix: key.slice(0, KEY_PREFIX.length + 8),
+      hash: hashToken(key),
+      scope: input.scope,
+      service,
+      expiresAt: input.expiresIn ? now + input.expiresIn : null,
+    }),
+  );
+  return { key, record };
+}
+
+/** The key and its user for a bearer token, or null when unknown, revoked, expired or disabled. */
+export function authenticateKey(deps: Deps, token: string, now = Date.now()): { key: ApiKey; user: User } | null {
+  if (!KEY_PATTERN.test(token)) return null;
+  const hash = hashToken(token);
+  const key = deps.repos.users.keyByHash(hash);
+  if (!key || !sameHash(key.hash, hash)) return null;
+  if (key.revokedAt !== null || (key.expiresAt !== null && now >= key.expiresAt)) return null;
+  const user = deps.repos.users.byId(key.userId);
+  if (!user || user.disabled) return null;
+  // one write a minute at most: a busy CI key should not turn every read into a write
+  if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000) deps.repos.users.touchKey(key.id, now);
+  return { key, user };
+}
+
+export function revokeApiKey(deps: Deps, keyId: number, now = Date.now()): ApiKey {
+  const key = deps.repos.users.keyById(keyId);
+  if (!key) throw notFound("key_not_found", `There is no API key ${keyId}.`);
+  if (key.revokedAt === null) writeTx(deps.db, (tx) => deps.repos.users.revokeKey(tx, keyId, now));
+  return { ...key, revokedAt: key.revokedAt ?? now };
+}
