@@ -39,7 +39,9 @@ export const OWNER_PASSWORD = "correct horse battery";
 const OWNER_HASH = await hashPassword(OWNER_PASSWORD);
 
 /** The real app over a real SQLite file in a fresh temp dir. */
-export function createTestApp(opts: { limits?: Partial<Limits>; retention?: number } = {}): TestApp {
+export function createTestApp(
+  opts: { limits?: Partial<Limits>; retention?: number; noUsers?: boolean } = {},
+): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const layout = createLayout(dir);
   const db = openDb(layout.dbFile);
@@ -54,13 +56,16 @@ export function createTestApp(opts: { limits?: Partial<Limits>; retention?: numb
   const setup = createSetup(deps);
   const app = createApp({ deps, urls: createUrls(publicUrl, "localhost"), baseDomain: "localhost", publicUrl, setup });
   // an owner and an admin key: requests are authenticated unless a test says otherwise
-  const owner = deps.repos.users.insert(deps.db, {
-    email: "owner@example.com",
-    passwordHash: OWNER_HASH,
-    role: "owner",
-    services: null,
-  });
-  const { key } = createApiKey(deps, owner, { name: "tests", scope: "admin" });
+  let key = "";
+  if (!opts.noUsers) {
+    const owner = deps.repos.users.insert(deps.db, {
+      email: "owner@example.com",
+      passwordHash: OWNER_HASH,
+      role: "owner",
+      services: null,
+    });
+    key = createApiKey(deps, owner, { name: "tests", scope: "admin" }).key;
+  }
   const anon = (p: string, init?: RequestInit) => Promise.resolve(app.request(`http://localhost:8080${p}`, init));
   const request = (p: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);

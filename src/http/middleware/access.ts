@@ -69,6 +69,8 @@ export const serviceParam = (c: Context) => c.req.param("service");
 export function auditTrail(deps: Deps): MiddlewareHandler<Vars> {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
+    // sign-in and setup record themselves: they know who tried, which the trail does not
+    if (c.req.path === "/login" || c.req.path === "/setup") return next();
     let status = 500;
     try {
       await next();
