@@ -24,7 +24,7 @@ afterAll(() => t.close());
 
 function as(key: string, path: string, method = "GET", body?: unknown) {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
-  let payload: BodyInit | undefined;
+  let payload: RequestInit["body"];
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) {
     headers["content-type"] = "application/json";
