@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v git >/dev/null 2>&1 || packages+=(git)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -31,7 +31,8 @@ async function main(): Promise<void> {
     logger,
   });
   const interrupted = await recoverInterrupted(deps);
-  if (interrupted > 0) logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
+  if (interrupted > 0)
+    logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
   const setup = createSetup(deps);
   const setupToken = setup.issue();
   const app = createApp({

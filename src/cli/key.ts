@@ -28,13 +28,19 @@ export function keyCommand(
       service,
       expiresIn: parseExpiry(opts.expires),
     });
-    io.err(`Created key ${record.id} (${record.scope}${service ? `, service ${service}` : ""}) for ${user.email}. It is shown once:`);
+    io.err(
+      `Created key ${record.id} (${record.scope}${service ? `, service ${service}` : ""}) for ${user.email}. It is shown once:`,
+    );
     io.out(key);
     return 0;
   }
   if (verb === "list") {
     for (const k of deps.repos.users.keys()) {
-      const state = k.revokedAt ? "revoked" : k.expiresAt && k.expiresAt < Date.now() ? "expired" : "active";
+      const state = k.revokedAt
+        ? "revoked"
+        : k.expiresAt && k.expiresAt < Date.now()
+          ? "expired"
+          : "active";
       io.out(`${k.id}\t${k.prefix}…\t${k.scope}\t${k.service ?? "*"}\t${state}\t${k.name}`);
     }
     return 0;

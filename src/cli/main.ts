@@ -91,4 +91,3 @@ export async function main(): Promise<void> {
     db.$client.close();
   }
 }
-

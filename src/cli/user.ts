@@ -23,7 +23,12 @@ export async function userCommand(
       return 2;
     }
     const password = await io.password(`Password for ${email}: `);
-    const user = await createUser(deps, { email, password, role: opts.role, services: opts.service ?? null });
+    const user = await createUser(deps, {
+      email,
+      password,
+      role: opts.role,
+      services: opts.service ?? null,
+    });
     io.out(`Created ${user.role} ${user.email} (id ${user.id}).`);
     return 0;
   }

@@ -53,7 +53,13 @@ export function createDeploymentsRepo(db: Db) {
       const where = before
         ? and(eq(deployments.environmentId, environmentId), lt(deployments.id, before))
         : eq(deployments.environmentId, environmentId);
-      return db.select().from(deployments).where(where).orderBy(desc(deployments.id)).limit(limit).all();
+      return db
+        .select()
+        .from(deployments)
+        .where(where)
+        .orderBy(desc(deployments.id))
+        .limit(limit)
+        .all();
     },
     /** Moves a deployment to a new status, refusing transitions the state machine forbids. */
     transition(tx: Db, id: string, to: DeploymentStatus, patch: DeploymentPatch = {}): Deployment {

@@ -33,7 +33,12 @@ export function createEnvironmentsRepo(db: Db) {
       return tx.insert(environments).values(input).returning().get();
     },
     update(tx: Db, id: number, patch: { retention?: number; spaFallback?: boolean }): Environment {
-      const row = tx.update(environments).set(patch).where(eq(environments.id, id)).returning().get();
+      const row = tx
+        .update(environments)
+        .set(patch)
+        .where(eq(environments.id, id))
+        .returning()
+        .get();
       if (!row) throw new Error(`environment ${id} vanished`);
       return row;
     },

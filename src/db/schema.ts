@@ -169,5 +169,8 @@ export const loginFailures = sqliteTable(
     ip: text("ip").notNull(),
     at: integer("at").notNull(),
   },
-  (t) => [index("login_failures_email").on(t.email, t.at), index("login_failures_ip").on(t.ip, t.at)],
+  (t) => [
+    index("login_failures_email").on(t.email, t.at),
+    index("login_failures_ip").on(t.ip, t.at),
+  ],
 );

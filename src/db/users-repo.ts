@@ -59,7 +59,11 @@ export function createUsersRepo(db: Db) {
     /** Ends every session of a user, or every one but `keep`. */
     deleteSessionsOf(tx: Db, userId: number, keep?: string): void {
       tx.delete(sessions)
-        .where(keep ? and(eq(sessions.userId, userId), ne(sessions.id, keep)) : eq(sessions.userId, userId))
+        .where(
+          keep
+            ? and(eq(sessions.userId, userId), ne(sessions.id, keep))
+            : eq(sessions.userId, userId),
+        )
         .run();
     },
     deleteExpiredSessions(now: number): void {
@@ -77,7 +81,9 @@ export function createUsersRepo(db: Db) {
     },
     keys(userId?: number): ApiKey[] {
       const q = db.select().from(apiKeys);
-      return (userId === undefined ? q : q.where(eq(apiKeys.userId, userId))).orderBy(asc(apiKeys.id)).all();
+      return (userId === undefined ? q : q.where(eq(apiKeys.userId, userId)))
+        .orderBy(asc(apiKeys.id))
+        .all();
     },
     touchKey(id: number, at: number): void {
       db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
@@ -89,7 +95,10 @@ export function createUsersRepo(db: Db) {
     addLoginFailure(email: string, ip: string, at: number): void {
       db.insert(loginFailures).values({ email, ip, at }).run();
     },
-    loginFailuresSince(by: { email: string } | { ip: string }, since: number): { n: number; last: number } {
+    loginFailuresSince(
+      by: { email: string } | { ip: string },
+      since: number,
+    ): { n: number; last: number } {
       const where =
         "email" in by
           ? and(eq(loginFailures.email, by.email), gt(loginFailures.at, since))

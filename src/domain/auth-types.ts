@@ -10,7 +10,13 @@ export type User = {
   createdAt: number;
 };
 
-export type Session = { id: string; userId: number; createdAt: number; expiresAt: number; ip: string | null };
+export type Session = {
+  id: string;
+  userId: number;
+  createdAt: number;
+  expiresAt: number;
+  ip: string | null;
+};
 
 export type ApiKey = {
   id: number;

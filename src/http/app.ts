@@ -46,7 +46,9 @@ export function createApp(h: HttpDeps): Hono<Env> {
   servicesApi(api, h);
   deploymentsApi(api, h);
   authApi(api, h);
-  api.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
+  api.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
+  );
   app.route("/api/v1", api);
   app.get("/api/openapi.json", (c) =>
     c.json(
@@ -65,6 +67,8 @@ export function createApp(h: HttpDeps): Hono<Env> {
   systemRoutes(app);
   authRoutes(app, h, cookie);
   uiRoutes(app, h);
-  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.notFound((c) =>
+    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
+  );
   return app;
 }

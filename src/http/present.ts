@@ -8,8 +8,7 @@ export type Urls = {
 
 export function createUrls(publicUrl: string, baseDomain: string): Urls {
   return {
-    environment: (service, env) =>
-      siteUrl(publicUrl, baseDomain, environmentLabel(service, env)),
+    environment: (service, env) => siteUrl(publicUrl, baseDomain, environmentLabel(service, env)),
     preview: (service, id) => siteUrl(publicUrl, baseDomain, previewLabel(service, id)),
   };
 }
@@ -63,5 +62,11 @@ export function presentService<E>(s: Service, environments: E[]) {
 }
 
 export function presentLogLine(l: LogLine) {
-  return { id: l.id, at: new Date(l.at).toISOString(), step: l.step, level: l.level, message: l.message };
+  return {
+    id: l.id,
+    at: new Date(l.at).toISOString(),
+    step: l.step,
+    level: l.level,
+    message: l.message,
+  };
 }

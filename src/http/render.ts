@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import nunjucks from "nunjucks";
+import { can } from "../domain/permissions.ts";
 import { formatBytes } from "../services/deploy.ts";
 import type { Env } from "./context.ts";
 
@@ -75,6 +76,16 @@ export function render(
   c.header("Vary", "HX-Request", { append: true });
   const name = wantsFragment(c) ? view.partial : view.page;
   const user = c.get("user");
-  const viewer = user ? { email: user.email, role: user.role } : null;
+  const p = c.get("principal");
+  // the navigation offers only what the viewer may open
+  const viewer =
+    user && p
+      ? {
+          email: user.email,
+          role: user.role,
+          users: can(p, "users.manage"),
+          audit: can(p, "audit.read"),
+        }
+      : null;
   return c.html(renderView(name, { viewer, ...view.ctx }), view.status ?? 200);
 }

@@ -20,7 +20,9 @@ export const EnvParam = ServiceParam.extend({
   env: z.string().openapi({ param: { name: "env", in: "path" }, example: "production" }),
 });
 export const IdParam = z.object({
-  id: z.string().openapi({ param: { name: "id", in: "path" }, example: "01jd3k9x7m2q4r5s6t7v8w9x0y" }),
+  id: z
+    .string()
+    .openapi({ param: { name: "id", in: "path" }, example: "01jd3k9x7m2q4r5s6t7v8w9x0y" }),
 });
 
 export const DeploymentSchema = z
@@ -83,7 +85,10 @@ export const CreateServiceBody = z
   .object({
     name: z.string().openapi({ example: "site" }),
     kind: z.enum(SERVICE_KINDS).optional(),
-    environments: z.array(z.string()).optional().openapi({ example: ["production", "staging"] }),
+    environments: z
+      .array(z.string())
+      .optional()
+      .openapi({ example: ["production", "staging"] }),
   })
   .openapi("CreateService");
 
@@ -99,9 +104,7 @@ export const UpdateEnvironmentBody = z
   .object({ retention: z.number().int().optional(), spaFallback: z.boolean().optional() })
   .openapi("UpdateEnvironment");
 
-export const RollbackBody = z
-  .object({ deploymentId: z.string().optional() })
-  .openapi("Rollback");
+export const RollbackBody = z.object({ deploymentId: z.string().optional() }).openapi("Rollback");
 
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(

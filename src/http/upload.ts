@@ -8,7 +8,13 @@ export type Upload = { bundle: StoredBundle; fields: Record<string, string> };
 
 // room for the multipart boundaries and the small text fields around the file
 const MULTIPART_SLACK = 64 * 1024;
-const RAW_TYPES = ["application/zip", "application/gzip", "application/x-gzip", "application/octet-stream", "application/x-zip-compressed"];
+const RAW_TYPES = [
+  "application/zip",
+  "application/gzip",
+  "application/x-gzip",
+  "application/octet-stream",
+  "application/x-zip-compressed",
+];
 
 /**
  * Reads a bundle upload: multipart field `bundle` (plus text fields) or a raw zip/tar.gz
@@ -24,7 +30,8 @@ export async function receiveUpload(
   const multipart = type.startsWith("multipart/form-data");
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes + (multipart ? MULTIPART_SLACK : 0)) throw bodyTooLarge(maxBytes);
-  if (!request.body) throw invalid("bundle_missing", "Send the bundle as the request body.", "bundle");
+  if (!request.body)
+    throw invalid("bundle_missing", "Send the bundle as the request body.", "bundle");
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream);
   if (multipart) return receiveMultipart(request.headers, body, layout, maxBytes);
   if (!RAW_TYPES.some((t) => type.startsWith(t))) {

@@ -51,11 +51,19 @@ export function createService(
   assertName("service", input.name);
   const envNames = input.environments ?? ["production"];
   if (envNames.length === 0) {
-    throw unprocessable("no_environments", "A service needs at least one environment.", "environments");
+    throw unprocessable(
+      "no_environments",
+      "A service needs at least one environment.",
+      "environments",
+    );
   }
   for (const env of envNames) assertName("environment", env);
   if (new Set(envNames).size !== envNames.length) {
-    throw unprocessable("duplicate_environment", "Environment names must be unique.", "environments");
+    throw unprocessable(
+      "duplicate_environment",
+      "Environment names must be unique.",
+      "environments",
+    );
   }
   return writeTx(deps.db, (tx) => {
     if (deps.repos.services.byName(input.name)) {

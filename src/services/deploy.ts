@@ -62,7 +62,9 @@ export async function acceptBundle(
     return { ...row, fileCount: summary.fileCount, totalBytes: summary.totalBytes };
   });
   void deps.queue
-    .run(target.environment.id, () => runPipeline(deps, target.service.name, target.environment.name, id))
+    .run(target.environment.id, () =>
+      runPipeline(deps, target.service.name, target.environment.name, id),
+    )
     .catch((err: unknown) => deps.logger.error({ err, deploymentId: id }, "pipeline crashed"));
   return deployment;
 }
@@ -91,7 +93,7 @@ export async function redeploy(deps: Deps, deploymentId: string): Promise<Deploy
 async function runPipeline(deps: Deps, service: string, env: string, id: string): Promise<void> {
   const { deployments, environments } = deps.repos;
   const d = deployments.byId(id);
-  if (!d || d.status !== "queued") return;
+  if (d?.status !== "queued") return;
   const staging = deps.layout.staging(service, env, id);
   const release = deps.layout.release(service, env, id);
   let stage = "extract";
@@ -154,9 +156,11 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
 function failDeployment(deps: Deps, id: string, stage: string, err: unknown): void {
   const code = err instanceof DomainError ? err.code : "internal_error";
   const message = err instanceof Error ? err.message : String(err);
-  if (!(err instanceof DomainError)) deps.logger.error({ err, deploymentId: id }, "deployment failed");
+  if (!(err instanceof DomainError))
+    deps.logger.error({ err, deploymentId: id }, "deployment failed");
   const d = deps.repos.deployments.byId(id);
-  if (!d || (d.status !== "queued" && d.status !== "preparing" && d.status !== "activating")) return;
+  if (!d || (d.status !== "queued" && d.status !== "preparing" && d.status !== "activating"))
+    return;
   journal(deps, id, (tx, note) => {
     deps.repos.deployments.transition(tx, id, "failed", {
       failedStage: stage,

@@ -1,8 +1,8 @@
 import type { Limits } from "../config.ts";
+import { createAuditRepo } from "../db/audit-repo.ts";
 import type { Db } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
-import { createAuditRepo } from "../db/audit-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";

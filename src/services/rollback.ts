@@ -1,8 +1,8 @@
 import { conflict, notFound } from "../domain/errors.ts";
 import type { Deployment } from "../domain/types.ts";
+import { getEnvironment } from "./catalog.ts";
 import { publishStatus } from "./deploy.ts";
 import type { Deps } from "./deps.ts";
-import { getEnvironment } from "./catalog.ts";
 import { journal } from "./journal.ts";
 import { pointCurrent } from "./release-files.ts";
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import AdmZip from "adm-zip";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
@@ -10,6 +10,7 @@ import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createDeps } from "../../src/services/deps.ts";
 import { createLayout } from "../../src/services/layout.ts";
 import { testLimits } from "../helpers/app.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 
 /**
@@ -17,14 +18,6 @@ import { type RunningServer, startServer } from "../helpers/server.ts";
  * upload two releases through the upload form, watch each go live, see the site change,
  * roll back from the history and see the first release again.
  */
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium) {
-  process.stderr.write(
-    `e2e skipped: ${CHROMIUM} not found (scripts/test.sh installs it: apt-get install chromium)\n`,
-  );
-}
 
 const EMAIL = "owner@example.com";
 const PASSWORD = "e2e passphrase for berth";
@@ -76,20 +69,7 @@ describe.skipIf(!hasChromium)("deploying through the web UI in Chromium", () => 
     // the UI at its public address (localhost); sites at <label>.localhost, all loopback
     ui = `http://localhost:${server.port}`;
     siteUrl = `http://production--shop.localhost:${server.port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);

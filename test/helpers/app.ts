@@ -7,8 +7,8 @@ import { openDb } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createUrls } from "../../src/http/present.ts";
 import { createLogger } from "../../src/log.ts";
-import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
+import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createSetup, type Setup } from "../../src/services/auth/setup.ts";
 import { createDeps, type Deps } from "../../src/services/deps.ts";
 import { createLayout } from "../../src/services/layout.ts";
@@ -54,7 +54,13 @@ export function createTestApp(
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);
-  const app = createApp({ deps, urls: createUrls(publicUrl, "localhost"), baseDomain: "localhost", publicUrl, setup });
+  const app = createApp({
+    deps,
+    urls: createUrls(publicUrl, "localhost"),
+    baseDomain: "localhost",
+    publicUrl,
+    setup,
+  });
   // an owner and an admin key: requests are authenticated unless a test says otherwise
   let key = "";
   if (!opts.noUsers) {
@@ -66,7 +72,8 @@ export function createTestApp(
     });
     key = createApiKey(deps, owner, { name: "tests", scope: "admin" }).key;
   }
-  const anon = (p: string, init?: RequestInit) => Promise.resolve(app.request(`http://localhost:8080${p}`, init));
+  const anon = (p: string, init?: RequestInit) =>
+    Promise.resolve(app.request(`http://localhost:8080${p}`, init));
   const request = (p: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (!headers.has("authorization")) headers.set("authorization", `Bearer ${key}`);
@@ -119,7 +126,8 @@ export async function waitForDeployment(t: TestApp, id: string, timeoutMs = 15_0
   for (;;) {
     const res = await t.request(`/api/v1/deployments/${id}`);
     const body = (await res.json()) as { status: string };
-    if (!["queued", "preparing", "activating"].includes(body.status)) return body as Record<string, unknown> & { status: string };
+    if (!["queued", "preparing", "activating"].includes(body.status))
+      return body as Record<string, unknown> & { status: string };
     if (Date.now() > deadline) throw new Error(`deployment ${id} still ${body.status}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -27,10 +27,21 @@ export function seedKey(dataDir: string): string {
   const layout = createLayout(dataDir);
   const db = openDb(layout.dbFile);
   try {
-    const deps = createDeps({ db, layout, limits: testLimits, defaultRetention: 10, logger: createLogger("silent") });
+    const deps = createDeps({
+      db,
+      layout,
+      limits: testLimits,
+      defaultRetention: 10,
+      logger: createLogger("silent"),
+    });
     const owner =
       deps.repos.users.byEmail("owner@example.com") ??
-      deps.repos.users.insert(db, { email: "owner@example.com", passwordHash: "x", role: "owner", services: null });
+      deps.repos.users.insert(db, {
+        email: "owner@example.com",
+        passwordHash: "x",
+        role: "owner",
+        services: null,
+      });
     return createApiKey(deps, owner, { name: "tests", scope: "admin" }).key;
   } finally {
     db.$client.close();
@@ -53,8 +64,12 @@ export type RunningServer = {
 };
 
 /** Starts the real Berth server (node src/main.ts) on a free loopback port. */
-export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<RunningServer> {
-  const key = seedKey(dataDir);
+export async function startServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: { seed?: boolean } = {},
+): Promise<RunningServer> {
+  const key = opts.seed === false ? "" : seedKey(dataDir);
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [path.join(root, "src/main.ts")], {
     cwd: root,
@@ -119,7 +134,12 @@ export async function fetchSite(server: RunningServer, host: string, p = "/") {
   const { request } = await import("node:http");
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: server.port, path: p, headers: { host: `${host}:${server.port}` } },
+      {
+        host: "127.0.0.1",
+        port: server.port,
+        path: p,
+        headers: { host: `${host}:${server.port}` },
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

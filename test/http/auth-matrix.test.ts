@@ -6,7 +6,12 @@ import { createTestApp, makeZip, type TestApp } from "../helpers/app.ts";
 let t: TestApp;
 const keys: Record<string, string> = {};
 
-function keyFor(role: Role, scope: Scope = "admin", services: string[] | null = null, keyService: string | null = null) {
+function keyFor(
+  role: Role,
+  scope: Scope = "admin",
+  services: string[] | null = null,
+  keyService: string | null = null,
+) {
   const email = `${role}-${scope}-${services?.join("+") ?? "all"}-${keyService ?? "any"}@example.com`;
   const user =
     t.deps.repos.users.byEmail(email) ??
@@ -43,7 +48,8 @@ let n = 0;
 const actions: Record<string, (k: string) => Promise<Response>> = {
   "read services": (k) => as(k, "/api/v1/services/a"),
   "create a service": (k) => as(k, "/api/v1/services", "POST", { name: `svc${n++}` }),
-  "create an environment": (k) => as(k, "/api/v1/services/a/environments", "POST", { name: `env${n++}` }),
+  "create an environment": (k) =>
+    as(k, "/api/v1/services/a/environments", "POST", { name: `env${n++}` }),
   deploy: (k) => as(k, "/api/v1/services/a/environments/production/deployments", "POST", upload()),
   "roll back": (k) => as(k, "/api/v1/services/a/environments/production/rollback", "POST", {}),
   "list users": (k) => as(k, "/api/v1/users"),
@@ -82,16 +88,35 @@ describe("scopes and service limits", () => {
     const read = keyFor("owner", "read");
     expect((await as(read, "/api/v1/services/a")).status).toBe(200);
     expect((await as(read, "/api/v1/services", "POST", { name: "nope" })).status).toBe(403);
-    expect((await as(read, "/api/v1/services/a/environments/production/deployments", "POST", upload())).status).toBe(403);
+    expect(
+      (await as(read, "/api/v1/services/a/environments/production/deployments", "POST", upload()))
+        .status,
+    ).toBe(403);
     const deploy = keyFor("owner", "deploy");
-    expect((await as(deploy, "/api/v1/services/a/environments/production/deployments", "POST", upload())).status).toBe(202);
-    expect((await as(deploy, "/api/v1/services/a/environments", "POST", { name: "x" })).status).toBe(403);
+    expect(
+      (await as(deploy, "/api/v1/services/a/environments/production/deployments", "POST", upload()))
+        .status,
+    ).toBe(202);
+    expect(
+      (await as(deploy, "/api/v1/services/a/environments", "POST", { name: "x" })).status,
+    ).toBe(403);
     const write = keyFor("owner", "write");
-    expect((await as(write, "/api/v1/services/a/environments", "POST", { name: "w1" })).status).toBe(201);
+    expect(
+      (await as(write, "/api/v1/services/a/environments", "POST", { name: "w1" })).status,
+    ).toBe(201);
     expect((await as(write, "/api/v1/users")).status).toBe(403);
     // a scope cannot lift a role: a viewer's deploy key still cannot deploy
     const viewerDeploy = keyFor("viewer", "deploy");
-    expect((await as(viewerDeploy, "/api/v1/services/a/environments/production/deployments", "POST", upload())).status).toBe(403);
+    expect(
+      (
+        await as(
+          viewerDeploy,
+          "/api/v1/services/a/environments/production/deployments",
+          "POST",
+          upload(),
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it("a user limited to some services sees and touches only those", async () => {
@@ -99,8 +124,14 @@ describe("scopes and service limits", () => {
     const list = (await (await as(k, "/api/v1/services")).json()) as { items: { name: string }[] };
     expect(list.items.map((s) => s.name)).toEqual(["a"]);
     expect((await as(k, "/api/v1/services/b")).status).toBe(403);
-    expect((await as(k, "/api/v1/services/b/environments/production/deployments", "POST", upload())).status).toBe(403);
-    expect((await as(k, "/api/v1/services/a/environments/production/deployments", "POST", upload())).status).toBe(202);
+    expect(
+      (await as(k, "/api/v1/services/b/environments/production/deployments", "POST", upload()))
+        .status,
+    ).toBe(403);
+    expect(
+      (await as(k, "/api/v1/services/a/environments/production/deployments", "POST", upload()))
+        .status,
+    ).toBe(202);
   });
 
   it("a key limited to one service cannot reach another", async () => {

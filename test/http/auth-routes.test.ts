@@ -25,12 +25,17 @@ describe("route inventory", () => {
     for (const r of routes) {
       const path = concrete(r.path);
       if (isPublic(path)) continue;
-      const res = await t.anon(path, { method: r.method, headers: { "sec-fetch-site": "same-origin" } });
+      const res = await t.anon(path, {
+        method: r.method,
+        headers: { "sec-fetch-site": "same-origin" },
+      });
       const label = `${r.method} ${r.path} -> ${res.status}`;
       if (path.startsWith("/api/") || r.method !== "GET") {
         expect([401], label).toContain(res.status);
         if (path.startsWith("/api/")) {
-          expect((await res.json()) as unknown, label).toMatchObject({ error: { code: "unauthenticated" } });
+          expect((await res.json()) as unknown, label).toMatchObject({
+            error: { code: "unauthenticated" },
+          });
         }
       } else {
         expect(res.status, label).toBe(302);
@@ -46,11 +51,15 @@ describe("route inventory", () => {
       expect((await t.anon(p)).status, p).toBe(200);
     }
     // sites are public too: they are served before any of the app's routes
-    expect((await t.anon("/", { headers: { host: "production--site.localhost" } })).status).toBe(404);
+    expect((await t.anon("/", { headers: { host: "production--site.localhost" } })).status).toBe(
+      404,
+    );
   });
 
   it("refuses a bad bearer key even on a public-looking API path", async () => {
-    const res = await t.anon("/api/v1/services", { headers: { authorization: "Bearer berth_nope" } });
+    const res = await t.anon("/api/v1/services", {
+      headers: { authorization: "Bearer berth_nope" },
+    });
     expect(res.status).toBe(401);
   });
 });

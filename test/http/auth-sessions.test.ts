@@ -2,7 +2,11 @@ import fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { ACCOUNT_FAILURES_PER_HOUR, delayAfter, login } from "../../src/services/auth/login.ts";
-import { SESSION_IDLE_MS, SESSION_MAX_MS, validateSessionToken } from "../../src/services/auth/sessions.ts";
+import {
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+  validateSessionToken,
+} from "../../src/services/auth/sessions.ts";
 import { createTestApp, OWNER_PASSWORD, type TestApp } from "../helpers/app.ts";
 
 let t: TestApp;
@@ -58,16 +62,27 @@ describe("sign-in", () => {
 
   it("slides the idle expiry and enforces the absolute lifetime", async () => {
     const now = Date.now();
-    const { token } = await login(t.deps, { email: "owner@example.com", password: OWNER_PASSWORD, ip: "1.2.3.4" }, now);
+    const { token } = await login(
+      t.deps,
+      { email: "owner@example.com", password: OWNER_PASSWORD, ip: "1.2.3.4" },
+      now,
+    );
     expect(validateSessionToken(t.deps, token, now + SESSION_IDLE_MS / 2 + 1000)?.fresh).toBe(true);
     // used regularly it lives on, but never past the absolute lifetime
     let at = now;
     while (at + SESSION_IDLE_MS / 2 < now + SESSION_MAX_MS) {
       at += SESSION_IDLE_MS / 2;
-      expect(validateSessionToken(t.deps, token, at), `at +${(at - now) / 86_400_000} d`).not.toBeNull();
+      expect(
+        validateSessionToken(t.deps, token, at),
+        `at +${(at - now) / 86_400_000} d`,
+      ).not.toBeNull();
     }
     expect(validateSessionToken(t.deps, token, now + SESSION_MAX_MS + 1)).toBeNull();
-    const idle = await login(t.deps, { email: "owner@example.com", password: OWNER_PASSWORD, ip: "1.2.3.4" }, now);
+    const idle = await login(
+      t.deps,
+      { email: "owner@example.com", password: OWNER_PASSWORD, ip: "1.2.3.4" },
+      now,
+    );
     expect(validateSessionToken(t.deps, idle.token, now + SESSION_IDLE_MS + 1)).toBeNull();
   });
 
@@ -106,19 +121,38 @@ describe("login rate limits", () => {
     expect(delayAfter(30)).toBe(15 * 60_000);
     const at = Date.now();
     for (let i = 0; i < 5; i++) {
-      await expect(login(t.deps, { email: "owner@example.com", password: "nope-nope-nope", ip: "9.9.9.9" }, at)).rejects.toMatchObject({ code: "invalid_credentials" });
+      await expect(
+        login(
+          t.deps,
+          { email: "owner@example.com", password: "nope-nope-nope", ip: "9.9.9.9" },
+          at,
+        ),
+      ).rejects.toMatchObject({ code: "invalid_credentials" });
     }
     // the 6th try within a second is refused before the password is even checked
-    await expect(login(t.deps, { email: "owner@example.com", password: OWNER_PASSWORD, ip: "9.9.9.9" }, at + 10)).rejects.toMatchObject({
+    await expect(
+      login(
+        t.deps,
+        { email: "owner@example.com", password: OWNER_PASSWORD, ip: "9.9.9.9" },
+        at + 10,
+      ),
+    ).rejects.toMatchObject({
       code: "rate_limited",
     });
     // after the delay the right password works again and clears the count
-    await expect(login(t.deps, { email: "owner@example.com", password: OWNER_PASSWORD, ip: "9.9.9.9" }, at + 1500)).resolves.toBeTruthy();
+    await expect(
+      login(
+        t.deps,
+        { email: "owner@example.com", password: OWNER_PASSWORD, ip: "9.9.9.9" },
+        at + 1500,
+      ),
+    ).resolves.toBeTruthy();
   });
 
   it("answers 429 with Retry-After once an account has had too many failures this hour", async () => {
     const now = Date.now();
-    for (let i = 0; i < ACCOUNT_FAILURES_PER_HOUR; i++) t.deps.repos.users.addLoginFailure("owner@example.com", `10.0.0.${i % 250}`, now - 60_000);
+    for (let i = 0; i < ACCOUNT_FAILURES_PER_HOUR; i++)
+      t.deps.repos.users.addLoginFailure("owner@example.com", `10.0.0.${i % 250}`, now - 60_000);
     const { res } = await signIn();
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -173,32 +207,45 @@ describe("API keys", () => {
     const body = (await created.json()) as { id: number; key: string; prefix: string };
     expect(body.key).toMatch(/^berth_[a-z2-7]{32}$/);
     expect(body.key.startsWith(body.prefix)).toBe(true);
-    const use = () => t.anon("/api/v1/services", { headers: { authorization: `Bearer ${body.key}` } });
+    const use = () =>
+      t.anon("/api/v1/services", { headers: { authorization: `Bearer ${body.key}` } });
     expect((await use()).status).toBe(200);
-    const listed = (await (await t.request("/api/v1/keys")).json()) as { items: { id: number; lastUsedAt: string | null }[] };
+    const listed = (await (await t.request("/api/v1/keys")).json()) as {
+      items: { id: number; lastUsedAt: string | null }[];
+    };
     expect(listed.items.find((k) => k.id === body.id)?.lastUsedAt).not.toBeNull();
     expect(JSON.stringify(listed)).not.toContain(body.key);
     expect((await t.request(`/api/v1/keys/${body.id}`, { method: "DELETE" })).status).toBe(200);
     const after = await use();
     expect(after.status).toBe(401);
-    expect(((await after.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");
+    expect(((await after.json()) as { error: { code: string } }).error.code).toBe(
+      "unauthenticated",
+    );
   });
 
   it("stop working once expired", async () => {
     const owner = t.deps.repos.users.byEmail("owner@example.com");
     if (!owner) throw new Error("no owner");
     const { key } = createApiKey(t.deps, owner, { name: "short", scope: "read", expiresIn: 50 });
-    expect((await t.anon("/api/v1/services", { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    expect(
+      (await t.anon("/api/v1/services", { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 80));
-    expect((await t.anon("/api/v1/services", { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+    expect(
+      (await t.anon("/api/v1/services", { headers: { authorization: `Bearer ${key}` } })).status,
+    ).toBe(401);
   });
 
   it("refuses bad key input with clear errors and creates nothing", async () => {
     const before = t.deps.repos.users.keys().length;
     expect((await t.json("/api/v1/keys", "POST", { name: "x", scope: "root" })).status).toBe(400);
-    expect((await t.json("/api/v1/keys", "POST", { name: "x", scope: "read", expires: "soon" })).status).toBe(422);
+    expect(
+      (await t.json("/api/v1/keys", "POST", { name: "x", scope: "read", expires: "soon" })).status,
+    ).toBe(422);
     expect((await t.json("/api/v1/keys", "POST", { name: "", scope: "read" })).status).toBe(422);
-    expect((await t.json("/api/v1/keys", "POST", { name: "x", scope: "read", service: "ghost" })).status).toBe(404);
+    expect(
+      (await t.json("/api/v1/keys", "POST", { name: "x", scope: "read", service: "ghost" })).status,
+    ).toBe(404);
     expect(t.deps.repos.users.keys().length).toBe(before);
   });
 });
@@ -206,9 +253,13 @@ describe("API keys", () => {
 describe("secrets at rest", () => {
   it("the database file holds no raw session token or API key", async () => {
     const { token } = await signIn();
-    const created = (await (await t.json("/api/v1/keys", "POST", { name: "ci", scope: "deploy" })).json()) as { key: string };
+    const created = (await (
+      await t.json("/api/v1/keys", "POST", { name: "ci", scope: "deploy" })
+    ).json()) as { key: string };
     t.deps.db.$client.pragma("wal_checkpoint(TRUNCATE)");
-    const files = ["berth.db", "berth.db-wal"].map((f) => `${t.dir}/${f}`).filter((f) => fs.existsSync(f));
+    const files = ["berth.db", "berth.db-wal"]
+      .map((f) => `${t.dir}/${f}`)
+      .filter((f) => fs.existsSync(f));
     const raw = Buffer.concat(files.map((f) => fs.readFileSync(f))).toString("latin1");
     expect(token).toBeTruthy();
     expect(raw).not.toContain(token as string);
@@ -224,12 +275,20 @@ describe("audit trail", () => {
     await t.json("/api/v1/services", "POST", { name: "Bad" });
     await signIn("owner@example.com", "wrong-password-here");
     const res = await t.request("/api/v1/audit?limit=10");
-    const { items } = (await res.json()) as { items: { action: string; actor: string; result: string; target: string }[] };
-    expect(items[0]).toMatchObject({ action: "login", actor: "owner@example.com", result: "denied" });
+    const { items } = (await res.json()) as {
+      items: { action: string; actor: string; result: string; target: string }[];
+    };
+    expect(items[0]).toMatchObject({
+      action: "login",
+      actor: "owner@example.com",
+      result: "denied",
+    });
     expect(items[1]).toMatchObject({ action: "POST /api/v1/services", result: "failed" });
     expect(items[2]).toMatchObject({ action: "POST /api/v1/services", result: "ok" });
     expect(items[2]?.actor).toMatch(/^berth_/);
-    const filtered = (await (await t.request("/api/v1/audit?result=denied")).json()) as { items: unknown[] };
+    const filtered = (await (await t.request("/api/v1/audit?result=denied")).json()) as {
+      items: unknown[];
+    };
     expect(filtered.items).toHaveLength(1);
     for (const method of ["PUT", "PATCH", "DELETE"]) {
       expect((await t.request("/api/v1/audit", { method })).status).toBe(404);

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, makeZip, site, type TestApp, uploadZip, waitForDeployment } from "../helpers/app.ts";
+import {
+  createTestApp,
+  makeZip,
+  site,
+  type TestApp,
+  uploadZip,
+  waitForDeployment,
+} from "../helpers/app.ts";
 
 let t: TestApp;
 beforeEach(() => {
@@ -7,23 +14,32 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; message: string } }).error;
 
 describe("services", () => {
   it("creates a service with production by default and shows it", async () => {
     const res = await t.json("/api/v1/services", "POST", { name: "site" });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { name: string; environments: { name: string; url: string; live: null }[] };
+    const body = (await res.json()) as {
+      name: string;
+      environments: { name: string; url: string; live: null }[];
+    };
     expect(body.name).toBe("site");
     expect(body.environments.map((e) => e.name)).toEqual(["production"]);
     expect(body.environments[0]?.url).toBe("http://production--site.localhost:8080");
-    const list = (await (await t.request("/api/v1/services")).json()) as { items: { name: string }[] };
+    const list = (await (await t.request("/api/v1/services")).json()) as {
+      items: { name: string }[];
+    };
     expect(list.items.map((s) => s.name)).toEqual(["site"]);
     expect((await t.request("/api/v1/services/site")).status).toBe(200);
   });
 
   it("creates the named initial environments", async () => {
-    const res = await t.json("/api/v1/services", "POST", { name: "docs", environments: ["staging", "production"] });
+    const res = await t.json("/api/v1/services", "POST", {
+      name: "docs",
+      environments: ["staging", "production"],
+    });
     const body = (await res.json()) as { environments: { name: string }[] };
     expect(body.environments.map((e) => e.name)).toEqual(["staging", "production"]);
   });
@@ -45,7 +61,10 @@ describe("services", () => {
   });
 
   it("refuses an invalid environment name and creates no service", async () => {
-    const res = await t.json("/api/v1/services", "POST", { name: "site", environments: ["prod", "Bad"] });
+    const res = await t.json("/api/v1/services", "POST", {
+      name: "site",
+      environments: ["prod", "Bad"],
+    });
     expect(res.status).toBe(422);
     expect((await errorOf(res)).code).toBe("invalid_environment_name");
     expect((await t.request("/api/v1/services/site")).status).toBe(404);
@@ -97,15 +116,28 @@ describe("environments", () => {
   });
 
   it("creates, lists, shows, updates and deletes", async () => {
-    const res = await t.json("/api/v1/services/site/environments", "POST", { name: "staging", retention: 3 });
+    const res = await t.json("/api/v1/services/site/environments", "POST", {
+      name: "staging",
+      retention: 3,
+    });
     expect(res.status).toBe(201);
     const env = (await res.json()) as { name: string; retention: number; url: string };
-    expect(env).toMatchObject({ name: "staging", retention: 3, url: "http://staging--site.localhost:8080" });
-    const list = (await (await t.request("/api/v1/services/site/environments")).json()) as { items: { name: string }[] };
+    expect(env).toMatchObject({
+      name: "staging",
+      retention: 3,
+      url: "http://staging--site.localhost:8080",
+    });
+    const list = (await (await t.request("/api/v1/services/site/environments")).json()) as {
+      items: { name: string }[];
+    };
     expect(list.items.map((e) => e.name)).toEqual(["production", "staging"]);
-    const patched = await t.json("/api/v1/services/site/environments/staging", "PATCH", { spaFallback: true });
+    const patched = await t.json("/api/v1/services/site/environments/staging", "PATCH", {
+      spaFallback: true,
+    });
     expect(((await patched.json()) as { spaFallback: boolean }).spaFallback).toBe(true);
-    expect((await t.request("/api/v1/services/site/environments/staging", { method: "DELETE" })).status).toBe(204);
+    expect(
+      (await t.request("/api/v1/services/site/environments/staging", { method: "DELETE" })).status,
+    ).toBe(204);
     expect((await t.request("/api/v1/services/site/environments/staging")).status).toBe(404);
   });
 
@@ -116,7 +148,10 @@ describe("environments", () => {
     const bad = await t.json("/api/v1/services/site/environments", "POST", { name: "Prod" });
     expect(bad.status).toBe(422);
     expect((await errorOf(bad)).code).toBe("invalid_environment_name");
-    const ret = await t.json("/api/v1/services/site/environments", "POST", { name: "qa", retention: 0 });
+    const ret = await t.json("/api/v1/services/site/environments", "POST", {
+      name: "qa",
+      retention: 0,
+    });
     expect(ret.status).toBe(422);
     expect((await errorOf(ret)).code).toBe("invalid_retention");
     expect((await t.request("/api/v1/services/site/environments/qa")).status).toBe(404);
@@ -134,7 +169,10 @@ describe("environments", () => {
 describe("api surface", () => {
   it("serves /healthz and an OpenAPI 3.1 document listing the routes", async () => {
     expect(await (await t.request("/healthz")).json()).toEqual({ status: "ok" });
-    const doc = (await (await t.request("/api/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await t.request("/api/openapi.json")).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([

@@ -10,7 +10,10 @@ afterEach(() => t.close());
 const post = (token: string, email: string, password: string) =>
   t.anon("/setup", {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "sec-fetch-site": "same-origin",
+    },
     body: new URLSearchParams({ token, email, password }).toString(),
   });
 
@@ -32,8 +35,12 @@ describe("first run", () => {
 
     const done = await post(token, "me@example.com", "a long enough passphrase");
     expect(done.status).toBe(303);
-    const cookie = /berth_session=[a-z2-7]+/.exec(done.headers.get("set-cookie") ?? "")?.[0] as string;
-    const me = (await (await t.anon("/api/v1/me", { headers: { cookie } })).json()) as { user: { role: string } };
+    const cookie = /berth_session=[a-z2-7]+/.exec(
+      done.headers.get("set-cookie") ?? "",
+    )?.[0] as string;
+    const me = (await (await t.anon("/api/v1/me", { headers: { cookie } })).json()) as {
+      user: { role: string };
+    };
     expect(me.user.role).toBe("owner");
     // the link is spent: it neither shows the form nor creates a second owner
     expect((await t.anon(`/setup?token=${token}`)).status).toBe(302);
@@ -43,7 +50,11 @@ describe("first run", () => {
 
   it("refuses a forged token", async () => {
     t.setup.issue();
-    const res = await post("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "me@example.com", "a long enough passphrase");
+    const res = await post(
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "me@example.com",
+      "a long enough passphrase",
+    );
     expect(res.status).toBe(403);
     expect(t.deps.repos.users.count()).toBe(0);
   });

@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestApp, makeZip, site, type TestApp, uploadZip, waitForDeployment } from "../helpers/app.ts";
+import {
+  createTestApp,
+  makeZip,
+  site,
+  type TestApp,
+  uploadZip,
+  waitForDeployment,
+} from "../helpers/app.ts";
 
 let t: TestApp;
 let liveId: string;
@@ -19,7 +26,9 @@ const errorOf = async (res: Response) => ((await res.json()) as { error: { code:
 
 async function expectUntouched() {
   expect((await site(t, "production--site.localhost")).body).toBe("live");
-  const list = (await (await t.request("/api/v1/services/site/environments/production/deployments")).json()) as {
+  const list = (await (
+    await t.request("/api/v1/services/site/environments/production/deployments")
+  ).json()) as {
     items: { id: string }[];
   };
   expect(list.items.map((d) => d.id)).toEqual([liveId]);
@@ -82,7 +91,10 @@ describe("upload shape", () => {
   it("refuses a multipart form without the bundle field", async () => {
     const form = new FormData();
     form.set("message", "no file");
-    const res = await t.request("/api/v1/services/site/environments/production/deployments", { method: "POST", body: form });
+    const res = await t.request("/api/v1/services/site/environments/production/deployments", {
+      method: "POST",
+      body: form,
+    });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("bundle_missing");
     await expectUntouched();

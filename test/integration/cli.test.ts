@@ -23,7 +23,10 @@ const berth = (args: string[], input = "") =>
 
 describe("berth admin commands on the data directory", () => {
   it("adds an owner with the password from stdin and makes a key that works against the server", async () => {
-    const add = berth(["user", "add", "ops@example.com", "--role", "owner"], "a long enough passphrase\n");
+    const add = berth(
+      ["user", "add", "ops@example.com", "--role", "owner"],
+      "a long enough passphrase\n",
+    );
     expect(add.stderr).toBe("");
     expect(add.status).toBe(0);
     expect(add.stdout).toContain("Created owner ops@example.com");
@@ -32,7 +35,16 @@ describe("berth admin commands on the data directory", () => {
     expect(weak.status).toBe(1);
     expect(weak.stderr).toContain("at least 12 characters");
 
-    const key = berth(["key", "create", "--user", "ops@example.com", "--scope", "deploy", "--expires", "30d"]);
+    const key = berth([
+      "key",
+      "create",
+      "--user",
+      "ops@example.com",
+      "--scope",
+      "deploy",
+      "--expires",
+      "30d",
+    ]);
     expect(key.status).toBe(0);
     const secret = key.stdout.trim();
     expect(secret).toMatch(/^berth_[a-z2-7]{32}$/);
@@ -42,17 +54,27 @@ describe("berth admin commands on the data directory", () => {
     expect(list.stdout).toContain(secret.slice(0, 14));
     expect(list.stdout).not.toContain(secret);
 
-    expect(berth(["key", "create", "--user", "ghost@example.com", "--scope", "read"]).status).toBe(1);
-    expect(berth(["key", "create", "--user", "ops@example.com", "--scope", "read", "--expires", "soon"]).status).toBe(1);
+    expect(berth(["key", "create", "--user", "ghost@example.com", "--scope", "read"]).status).toBe(
+      1,
+    );
+    expect(
+      berth(["key", "create", "--user", "ops@example.com", "--scope", "read", "--expires", "soon"])
+        .status,
+    ).toBe(1);
     expect(berth(["nonsense"]).status).toBe(2);
 
     server = await startServer(dir);
-    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+    const me = await fetch(`${server.url}/api/v1/me`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { user: { email: string }; scope: string }).scope).toBe("deploy");
     const row = list.stdout.split("\n").find((l) => l.includes(secret.slice(0, 14)));
     const id = row?.split("\t")[0] as string;
     expect(berth(["key", "revoke", id]).status).toBe(0);
-    expect((await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } }))
+        .status,
+    ).toBe(401);
   });
 });

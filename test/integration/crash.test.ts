@@ -63,7 +63,9 @@ describe("kill -9 in the middle of a deployment", () => {
     expect(after.failure.code).toBe("interrupted");
     expect(fs.existsSync(staging)).toBe(false);
     expect(fs.existsSync(path.join(dir, "sites/site/production/releases", second))).toBe(false);
-    expect(fs.readlinkSync(path.join(dir, "sites/site/production/current"))).toBe(path.join("releases", first));
+    expect(fs.readlinkSync(path.join(dir, "sites/site/production/current"))).toBe(
+      path.join("releases", first),
+    );
     expect((await fetchSite(server, "production--site.localhost")).body).toBe("stable");
     const log = (await (await server.api(`/deployments/${second}/log`)).json()) as {
       lines: { level: string; message: string }[];

@@ -15,16 +15,23 @@ describe("names", () => {
   it.each(["a", "site", "my-site", "a1-b2-c3", "x".repeat(30)])("accepts %s", (n) => {
     expect(nameProblem(n)).toBeNull();
   });
-  it.each(["", "A", "1a", "-a", "a-", "a--b", "a_b", "a.b", "x".repeat(31), "é"])("refuses %j", (n) => {
-    expect(nameProblem(n)).not.toBeNull();
-    expect(() => assertName("service", n)).toThrow(DomainError);
-  });
+  it.each(["", "A", "1a", "-a", "a-", "a--b", "a_b", "a.b", "x".repeat(31), "é"])(
+    "refuses %j",
+    (n) => {
+      expect(nameProblem(n)).not.toBeNull();
+      expect(() => assertName("service", n)).toThrow(DomainError);
+    },
+  );
   it("names the field and code", () => {
     try {
       assertName("environment", "Bad");
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ kind: "unprocessable", code: "invalid_environment_name", field: "name" });
+      expect(err).toMatchObject({
+        kind: "unprocessable",
+        code: "invalid_environment_name",
+        field: "name",
+      });
     }
   });
 });
@@ -52,7 +59,13 @@ describe("deployment state machine", () => {
     expect(() => assertTransition("failed", "live")).toThrow(/cannot go from failed to live/);
   });
   it("knows terminal states and rollback targets", () => {
-    expect([...TERMINAL].sort()).toEqual(["cancelled", "failed", "interrupted", "live", "superseded"]);
+    expect([...TERMINAL].sort()).toEqual([
+      "cancelled",
+      "failed",
+      "interrupted",
+      "live",
+      "superseded",
+    ]);
     expect(isRollbackCandidate({ status: "superseded", pruned: false })).toBe(true);
     expect(isRollbackCandidate({ status: "superseded", pruned: true })).toBe(false);
     expect(isRollbackCandidate({ status: "failed", pruned: false })).toBe(false);
@@ -72,7 +85,9 @@ describe("ids", () => {
 describe("site hosts", () => {
   const id = newId();
   it("parses environment and preview labels under the base domain", () => {
-    expect(parseSiteHost(`${environmentLabel("site", "production")}.localhost:8080`, "localhost")).toEqual({
+    expect(
+      parseSiteHost(`${environmentLabel("site", "production")}.localhost:8080`, "localhost"),
+    ).toEqual({
       kind: "environment",
       service: "site",
       environment: "production",
@@ -82,7 +97,9 @@ describe("site hosts", () => {
       service: "site",
       deploymentId: id,
     });
-    expect(parseSiteHost("staging--docs.apps.example.com.", "apps.example.com")).toMatchObject({ environment: "staging" });
+    expect(parseSiteHost("staging--docs.apps.example.com.", "apps.example.com")).toMatchObject({
+      environment: "staging",
+    });
   });
   it.each([
     "localhost:8080",

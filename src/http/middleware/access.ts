@@ -54,7 +54,10 @@ export function csrfGuard(publicOrigin: string): MiddlewareHandler<Vars> {
 }
 
 /** The route handler's guard: 403 unless the principal holds the permission (for the service). */
-export function guard(perm: Permission, serviceOf?: (c: Context) => string | undefined): MiddlewareHandler<Vars> {
+export function guard(
+  perm: Permission,
+  serviceOf?: (c: Context) => string | undefined,
+): MiddlewareHandler<Vars> {
   return async (c, next) => {
     const principal = c.get("principal");
     if (!principal) throw unauthenticated();
@@ -68,7 +71,8 @@ export const serviceParam = (c: Context) => c.req.param("service");
 /** Appends every state-changing request, whatever its outcome, to the audit trail. */
 export function auditTrail(deps: Deps): MiddlewareHandler<Vars> {
   return async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
+    if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS")
+      return next();
     // sign-in and setup record themselves: they know who tried, which the trail does not
     if (c.req.path === "/login" || c.req.path === "/setup") return next();
     let status = 500;

@@ -23,7 +23,12 @@ export function sessionCookie(publicUrl: string): SessionCookie {
   return { name: secure ? "__Host-berth_session" : "berth_session", secure };
 }
 
-export function writeSessionCookie(c: Context, cookie: SessionCookie, token: string, expiresAt: number) {
+export function writeSessionCookie(
+  c: Context,
+  cookie: SessionCookie,
+  token: string,
+  expiresAt: number,
+) {
   setCookie(c, cookie.name, token, {
     path: "/",
     httpOnly: true,
@@ -38,7 +43,8 @@ export function clearSessionCookie(c: Context, cookie: SessionCookie) {
 }
 
 function clientIp(c: Context): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
   return incoming?.socket?.remoteAddress ?? "unknown";
 }
 
@@ -46,7 +52,10 @@ function clientIp(c: Context): string {
  * Works out who is asking: an API key (`Authorization: Bearer berth_...`) or a session
  * cookie. A bearer header that does not check out is refused outright, cookie or not.
  */
-export function authenticate(deps: Deps, cookie: SessionCookie): MiddlewareHandler<{ Variables: AuthVars }> {
+export function authenticate(
+  deps: Deps,
+  cookie: SessionCookie,
+): MiddlewareHandler<{ Variables: AuthVars }> {
   return async (c, next) => {
     c.set("principal", null);
     c.set("user", null);
@@ -76,4 +85,3 @@ export function authenticate(deps: Deps, cookie: SessionCookie): MiddlewareHandl
     return next();
   };
 }
-

@@ -3,7 +3,13 @@ import type { ApiKey, User } from "../../domain/auth-types.ts";
 import { forbidden, notFound } from "../../domain/errors.ts";
 import { can, canAssignRole, type Principal, ROLES, SCOPES } from "../../domain/permissions.ts";
 import { createApiKey, parseExpiry, revokeApiKey } from "../../services/auth/api-keys.ts";
-import { changePassword, createUser, deleteUser, getUser, updateUser } from "../../services/auth/users.ts";
+import {
+  changePassword,
+  createUser,
+  deleteUser,
+  getUser,
+  updateUser,
+} from "../../services/auth/users.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
 import { errors, json } from "../schemas.ts";
@@ -69,14 +75,20 @@ const AuditSchema = z
     ip: z.string().nullable(),
   })
   .openapi("AuditEvent");
-const UserIdParam = z.object({ id: z.coerce.number().int().openapi({ param: { name: "id", in: "path" } }) });
+const UserIdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 const jsonBody = <T extends z.ZodType>(schema: T) => ({
   body: { content: { "application/json": { schema } }, required: true },
 });
 
 /** Keys a principal may act on: their own, or everyone's with keys.manage. */
 function assertKeyAccess(p: Principal, key: ApiKey) {
-  if (key.userId !== p.userId && !can(p, "keys.manage")) throw notFound("key_not_found", `There is no API key ${key.id}.`);
+  if (key.userId !== p.userId && !can(p, "keys.manage"))
+    throw notFound("key_not_found", `There is no API key ${key.id}.`);
 }
 
 export function authApi(app: Api, h: HttpDeps): void {
@@ -88,11 +100,23 @@ export function authApi(app: Api, h: HttpDeps): void {
       path: "/me",
       tags: ["account"],
       summary: "Who is asking: the user, and the key's scope when a key is used",
-      responses: { 200: json(z.object({ user: UserSchema, via: z.enum(["user", "key"]), scope: z.string().nullable() }), "Me") },
+      responses: {
+        200: json(
+          z.object({
+            user: UserSchema,
+            via: z.enum(["user", "key"]),
+            scope: z.string().nullable(),
+          }),
+          "Me",
+        ),
+      },
     }),
     (c) => {
       const p = c.get("principal") as Principal;
-      return c.json({ user: presentUser(getUser(deps, p.userId)), via: p.kind, scope: p.scope ?? null }, 200);
+      return c.json(
+        { user: presentUser(getUser(deps, p.userId)), via: p.kind, scope: p.scope ?? null },
+        200,
+      );
     },
   );
 
@@ -107,7 +131,8 @@ export function authApi(app: Api, h: HttpDeps): void {
     }),
     async (c) => {
       const p = c.get("principal") as Principal;
-      if (p.kind !== "user") throw forbidden("Change a password while signed in, not with an API key.");
+      if (p.kind !== "user")
+        throw forbidden("Change a password while signed in, not with an API key.");
       const body = c.req.valid("json");
       const { verifyPassword } = await import("../../services/auth/passwords.ts");
       if (!(await verifyPassword(getUser(deps, p.userId).passwordHash, body.currentPassword))) {
@@ -125,7 +150,10 @@ export function authApi(app: Api, h: HttpDeps): void {
       tags: ["users"],
       summary: "List users",
       middleware: [guard("users.manage")],
-      responses: { 200: json(z.object({ items: z.array(UserSchema) }), "Users"), ...errors(401, 403) },
+      responses: {
+        200: json(z.object({ items: z.array(UserSchema) }), "Users"),
+        ...errors(401, 403),
+      },
     }),
     (c) => c.json({ items: deps.repos.users.list().map(presentUser) }, 200),
   );
@@ -149,7 +177,8 @@ export function authApi(app: Api, h: HttpDeps): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
-      if (!canAssignRole(c.get("principal") as Principal, body.role)) throw forbidden("Only an owner can make owners.");
+      if (!canAssignRole(c.get("principal") as Principal, body.role))
+        throw forbidden("Only an owner can make owners.");
       return c.json(presentUser(await createUser(deps, body)), 201);
     },
   );
@@ -198,8 +227,14 @@ export function authApi(app: Api, h: HttpDeps): void {
     async (c) => {
       const p = c.get("principal") as Principal;
       const { id } = c.req.valid("param");
-      if (getUser(deps, id).role === "owner" && p.role !== "owner") throw forbidden("Only an owner can do that to an owner.");
-      await changePassword(deps, id, c.req.valid("json").password, id === p.userId ? (c.get("sessionId") ?? undefined) : undefined);
+      if (getUser(deps, id).role === "owner" && p.role !== "owner")
+        throw forbidden("Only an owner can do that to an owner.");
+      await changePassword(
+        deps,
+        id,
+        c.req.valid("json").password,
+        id === p.userId ? (c.get("sessionId") ?? undefined) : undefined,
+      );
       return c.body(null, 204);
     },
   );
@@ -217,7 +252,8 @@ export function authApi(app: Api, h: HttpDeps): void {
     (c) => {
       const p = c.get("principal") as Principal;
       const { id } = c.req.valid("param");
-      if (getUser(deps, id).role === "owner" && p.role !== "owner") throw forbidden("Only an owner can delete an owner.");
+      if (getUser(deps, id).role === "owner" && p.role !== "owner")
+        throw forbidden("Only an owner can delete an owner.");
       deleteUser(deps, id);
       return c.body(null, 204);
     },
@@ -235,7 +271,10 @@ export function authApi(app: Api, h: HttpDeps): void {
     (c) => {
       const p = c.get("principal") as Principal;
       const all = c.req.valid("query").all === "1" && can(p, "keys.manage");
-      return c.json({ items: deps.repos.users.keys(all ? undefined : p.userId).map(presentKey) }, 200);
+      return c.json(
+        { items: deps.repos.users.keys(all ? undefined : p.userId).map(presentKey) },
+        200,
+      );
     },
   );
 
@@ -261,9 +300,11 @@ export function authApi(app: Api, h: HttpDeps): void {
     (c) => {
       const p = c.get("principal") as Principal;
       const body = c.req.valid("json");
-      if (p.kind === "key" && p.scope !== "admin") throw forbidden("Only an admin-scoped key can create keys.");
+      if (p.kind === "key" && p.scope !== "admin")
+        throw forbidden("Only an admin-scoped key can create keys.");
       // a key never carries more than its maker may do
-      if (body.scope === "admin" && !can(p, "users.manage")) throw forbidden("Your role cannot hold an admin key.");
+      if (body.scope === "admin" && !can(p, "users.manage"))
+        throw forbidden("Your role cannot hold an admin key.");
       if (body.service && p.services && !p.services.includes(body.service)) throw forbidden();
       if (!body.service && p.services) throw forbidden("Your keys must name one of your services.");
       const { key, record } = createApiKey(deps, getUser(deps, p.userId), {
@@ -312,7 +353,10 @@ export function authApi(app: Api, h: HttpDeps): void {
         }),
       },
       responses: {
-        200: json(z.object({ items: z.array(AuditSchema), nextCursor: z.number().nullable() }), "Events"),
+        200: json(
+          z.object({ items: z.array(AuditSchema), nextCursor: z.number().nullable() }),
+          "Events",
+        ),
         ...errors(400, 401, 403),
       },
     }),
@@ -321,7 +365,10 @@ export function authApi(app: Api, h: HttpDeps): void {
       const limit = q.limit ?? 100;
       const rows = deps.repos.audit.list({ ...q, limit: limit + 1 });
       const items = rows.slice(0, limit).map((e) => ({ ...e, at: new Date(e.at).toISOString() }));
-      return c.json({ items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null }, 200);
+      return c.json(
+        { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null },
+        200,
+      );
     },
   );
 }

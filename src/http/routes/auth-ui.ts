@@ -15,7 +15,9 @@ function safeNext(next: string | undefined): string {
 
 async function form(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : ""]));
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : ""]),
+  );
 }
 
 /** Sign-in, sign-out and the first-run setup page. */
@@ -27,14 +29,22 @@ export function authRoutes(app: Hono<Env>, h: HttpDeps, cookie: SessionCookie): 
   app.get("/login", (c) => {
     if (setup.needed()) return page(c, "pages/auth/setup-pending.njk", { title: "Set up Berth" });
     if (c.get("principal")) return c.redirect(safeNext(c.req.query("next")), 302);
-    return page(c, "pages/auth/login.njk", { title: "Sign in", next: safeNext(c.req.query("next")), values: {} });
+    return page(c, "pages/auth/login.njk", {
+      title: "Sign in",
+      next: safeNext(c.req.query("next")),
+      values: {},
+    });
   });
 
   app.post("/login", async (c) => {
     const f = await form(c);
     const next = safeNext(f.next);
     try {
-      const { user, token, session } = await login(deps, { email: f.email ?? "", password: f.password ?? "", ip: c.get("ip") });
+      const { user, token, session } = await login(deps, {
+        email: f.email ?? "",
+        password: f.password ?? "",
+        ip: c.get("ip"),
+      });
       writeSessionCookie(c, cookie, token, session.expiresAt);
       audit(deps, { principal: principalOf(user), action: "login", status: 200, ip: c.get("ip") });
       if (c.req.header("hx-request")) {
@@ -45,9 +55,24 @@ export function authRoutes(app: Hono<Env>, h: HttpDeps, cookie: SessionCookie): 
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const status = err.kind === "rate_limited" ? 429 : 401;
-      audit(deps, { principal: null, actorHint: (f.email ?? "").slice(0, 200), action: "login", status, ip: c.get("ip") });
-      if (status === 429) c.header("Retry-After", String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60));
-      return page(c, "pages/auth/login.njk", { title: "Sign in", next, values: { email: f.email }, error: err.message }, status);
+      audit(deps, {
+        principal: null,
+        actorHint: (f.email ?? "").slice(0, 200),
+        action: "login",
+        status,
+        ip: c.get("ip"),
+      });
+      if (status === 429)
+        c.header(
+          "Retry-After",
+          String((err as { retryAfterSeconds?: number }).retryAfterSeconds ?? 60),
+        );
+      return page(
+        c,
+        "pages/auth/login.njk",
+        { title: "Sign in", next, values: { email: f.email }, error: err.message },
+        status,
+      );
     }
   });
 
@@ -62,24 +87,55 @@ export function authRoutes(app: Hono<Env>, h: HttpDeps, cookie: SessionCookie): 
   app.get("/setup", (c) => {
     if (!setup.needed()) return c.redirect("/login", 302);
     const token = c.req.query("token");
-    if (!setup.check(token)) return page(c, "pages/auth/setup-pending.njk", { title: "Set up Berth", badToken: Boolean(token) }, 403);
-    return page(c, "pages/auth/setup.njk", { title: "Set up Berth", token, values: {}, errors: {} });
+    if (!setup.check(token))
+      return page(
+        c,
+        "pages/auth/setup-pending.njk",
+        { title: "Set up Berth", badToken: Boolean(token) },
+        403,
+      );
+    return page(c, "pages/auth/setup.njk", {
+      title: "Set up Berth",
+      token,
+      values: {},
+      errors: {},
+    });
   });
 
   app.post("/setup", async (c) => {
     const f = await form(c);
     if (!setup.needed()) return c.redirect("/login", 303);
     try {
-      const user = await setup.complete(f.token, { email: f.email ?? "", password: f.password ?? "" });
+      const user = await setup.complete(f.token, {
+        email: f.email ?? "",
+        password: f.password ?? "",
+      });
       const { token, session } = createSession(deps, user.id, c.get("ip"));
       writeSessionCookie(c, cookie, token, session.expiresAt);
-      audit(deps, { principal: principalOf(user), action: "setup", target: user.email, status: 201, ip: c.get("ip") });
+      audit(deps, {
+        principal: principalOf(user),
+        action: "setup",
+        target: user.email,
+        status: 201,
+        ip: c.get("ip"),
+      });
       return c.redirect("/", 303);
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      if (err.code === "invalid_setup_token") return page(c, "pages/auth/setup-pending.njk", { title: "Set up Berth", badToken: true }, 403);
+      if (err.code === "invalid_setup_token")
+        return page(
+          c,
+          "pages/auth/setup-pending.njk",
+          { title: "Set up Berth", badToken: true },
+          403,
+        );
       const errors = { [err.field ?? "form"]: err.message };
-      return page(c, "pages/auth/setup.njk", { title: "Set up Berth", token: f.token, values: { email: f.email }, errors }, 422);
+      return page(
+        c,
+        "pages/auth/setup.njk",
+        { title: "Set up Berth", token: f.token, values: { email: f.email }, errors },
+        422,
+      );
     }
   });
 }

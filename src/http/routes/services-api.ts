@@ -1,4 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { forbidden } from "../../domain/errors.ts";
+import { canCreateService, canSeeService, type Principal } from "../../domain/permissions.ts";
+import type { Environment, Service } from "../../domain/types.ts";
 import {
   createEnvironment,
   createService,
@@ -8,9 +11,6 @@ import {
   getService,
   updateEnvironment,
 } from "../../services/catalog.ts";
-import type { Environment, Service } from "../../domain/types.ts";
-import { forbidden } from "../../domain/errors.ts";
-import { canCreateService, canSeeService, type Principal } from "../../domain/permissions.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { presentEnvironment, presentService } from "../present.ts";
@@ -141,7 +141,9 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     }),
     (c) => {
       const service = getService(deps, c.req.valid("param").service);
-      const items = deps.repos.environments.listForService(service.id).map((e) => envJson(service, e));
+      const items = deps.repos.environments
+        .listForService(service.id)
+        .map((e) => envJson(service, e));
       return c.json({ items }, 200);
     },
   );

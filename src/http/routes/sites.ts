@@ -21,8 +21,10 @@ export function siteResponder(h: HttpDeps) {
     if (!service) return notHere(`No service named ${target.service} on this Berth.`);
     if (target.kind === "environment") {
       const env = deps.repos.environments.byName(service.id, target.environment);
-      if (!env) return notHere(`Service ${target.service} has no environment ${target.environment}.`);
-      if (!env.liveDeploymentId) return notHere(`Nothing is deployed to ${target.environment} yet.`);
+      if (!env)
+        return notHere(`Service ${target.service} has no environment ${target.environment}.`);
+      if (!env.liveDeploymentId)
+        return notHere(`Nothing is deployed to ${target.environment} yet.`);
       const root = deps.layout.current(service.name, env.name);
       return serveRelease(root, request, { spaFallback: env.spaFallback });
     }

@@ -12,7 +12,10 @@ const publicDir = path.resolve(import.meta.dirname, "../../../public");
 type Asset = { file: string; type: string };
 const assets: Record<string, Asset> = {
   "/assets/htmx.min.js": { file: path.join(htmxDir, "htmx.min.js"), type: "text/javascript" },
-  "/assets/hx-sse.min.js": { file: path.join(htmxDir, "ext", "hx-sse.min.js"), type: "text/javascript" },
+  "/assets/hx-sse.min.js": {
+    file: path.join(htmxDir, "ext", "hx-sse.min.js"),
+    type: "text/javascript",
+  },
   "/assets/swagger-ui.css": { file: path.join(swaggerDir, "swagger-ui.css"), type: "text/css" },
   "/assets/swagger-ui-bundle.js": {
     file: path.join(swaggerDir, "swagger-ui-bundle.js"),
@@ -38,8 +41,10 @@ export function systemRoutes(app: Hono<Env>): void {
     if (!file || !fs.existsSync(file)) return c.notFound();
     const type =
       known?.type ??
-      ({ ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml" }[path.extname(file)] ??
-        "application/octet-stream");
+      { ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml" }[
+        path.extname(file)
+      ] ??
+      "application/octet-stream";
     return c.body(await fs.promises.readFile(file), 200, {
       "content-type": `${type}; charset=utf-8`,
       "cache-control": "public, max-age=3600",

@@ -3,6 +3,7 @@ import { DomainError } from "../../domain/errors.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { render } from "../render.ts";
+import { uiAdmin } from "./ui-admin.ts";
 import { uiDeployments } from "./ui-deployments.ts";
 import { uiEnvironments } from "./ui-environments.ts";
 import { uiServices } from "./ui-services.ts";
@@ -26,5 +27,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiServices(ui, h);
   uiEnvironments(ui, h);
   uiDeployments(ui, h);
+  uiAdmin(ui, h);
   app.route("/", ui);
 }

@@ -15,12 +15,21 @@ export function parseExpiry(text: string | undefined | null): number | null {
   if (!text || text === "never") return null;
   const m = /^(\d{1,5})\s*([dh]?)$/.exec(text.trim());
   if (!m || Number(m[1]) === 0) {
-    throw unprocessable("invalid_expiry", 'Expiry must look like "30d", "12h" or "never".', "expires");
+    throw unprocessable(
+      "invalid_expiry",
+      'Expiry must look like "30d", "12h" or "never".',
+      "expires",
+    );
   }
   return Number(m[1]) * (m[2] === "h" ? 60 * 60 * 1000 : DAY);
 }
 
-export type NewKey = { name: string; scope: Scope; service?: string | null; expiresIn?: number | null };
+export type NewKey = {
+  name: string;
+  scope: Scope;
+  service?: string | null;
+  expiresIn?: number | null;
+};
 
 /** Makes a key for a user. The full key is returned here once and never stored. */
 export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.now()) {
@@ -55,7 +64,11 @@ export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.n
 }
 
 /** The key and its user for a bearer token, or null when unknown, revoked, expired or disabled. */
-export function authenticateKey(deps: Deps, token: string, now = Date.now()): { key: ApiKey; user: User } | null {
+export function authenticateKey(
+  deps: Deps,
+  token: string,
+  now = Date.now(),
+): { key: ApiKey; user: User } | null {
   if (!KEY_PATTERN.test(token)) return null;
   const hash = hashToken(token);
   const key = deps.repos.users.keyByHash(hash);
@@ -64,7 +77,8 @@ export function authenticateKey(deps: Deps, token: string, now = Date.now()): { 
   const user = deps.repos.users.byId(key.userId);
   if (!user || user.disabled) return null;
   // one write a minute at most: a busy CI key should not turn every read into a write
-  if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000) deps.repos.users.touchKey(key.id, now);
+  if (key.lastUsedAt === null || now - key.lastUsedAt > 60_000)
+    deps.repos.users.touchKey(key.id, now);
   return { key, user };
 }
 

@@ -45,7 +45,10 @@ export async function login(
   const email = normalizeEmail(input.email);
   checkLimits(deps, email, input.ip, now);
   const user = deps.repos.users.byEmail(email);
-  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), input.password.slice(0, 1024));
+  const ok = await verifyPassword(
+    user?.passwordHash ?? (await dummyHash()),
+    input.password.slice(0, 1024),
+  );
   if (!user || !ok || user.disabled) {
     deps.repos.users.addLoginFailure(email, input.ip, now);
     throw new DomainError("unauthenticated", "invalid_credentials", "Wrong email or password.");

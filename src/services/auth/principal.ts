@@ -2,7 +2,14 @@ import type { ApiKey, User } from "../../domain/auth-types.ts";
 import type { Principal } from "../../domain/permissions.ts";
 
 export function principalOf(user: User, key?: ApiKey): Principal {
-  if (!key) return { kind: "user", userId: user.id, label: user.email, role: user.role, services: user.services };
+  if (!key)
+    return {
+      kind: "user",
+      userId: user.id,
+      label: user.email,
+      role: user.role,
+      services: user.services,
+    };
   return {
     kind: "key",
     userId: user.id,

@@ -28,7 +28,11 @@ export function createSession(deps: Deps, userId: number, ip: string | null, now
  * Looks a cookie's token up by its hash. Expired sessions and disabled users are refused;
  * a session past half its idle window is extended (`fresh`: the cookie must be re-sent).
  */
-export function validateSessionToken(deps: Deps, token: string, now = Date.now()): SessionResult | null {
+export function validateSessionToken(
+  deps: Deps,
+  token: string,
+  now = Date.now(),
+): SessionResult | null {
   if (!/^[a-z2-7]{32}$/.test(token)) return null;
   const id = hashToken(token);
   const session = deps.repos.users.session(id);

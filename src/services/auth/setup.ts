@@ -1,5 +1,5 @@
-import { conflict, DomainError } from "../../domain/errors.ts";
 import type { User } from "../../domain/auth-types.ts";
+import { conflict, DomainError } from "../../domain/errors.ts";
 import type { Deps } from "../deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 import { createUser } from "./users.ts";
@@ -24,10 +24,17 @@ export function createSetup(deps: Deps) {
     check(token: string | undefined): boolean {
       return Boolean(token && tokenHash && this.needed() && sameHash(hashToken(token), tokenHash));
     },
-    async complete(token: string | undefined, input: { email: string; password: string }): Promise<User> {
+    async complete(
+      token: string | undefined,
+      input: { email: string; password: string },
+    ): Promise<User> {
       if (!this.needed()) throw conflict("setup_done", "Berth is already set up; sign in instead.");
       if (!this.check(token)) {
-        throw new DomainError("forbidden", "invalid_setup_token", "This setup link is not valid; use the one Berth logged at start.");
+        throw new DomainError(
+          "forbidden",
+          "invalid_setup_token",
+          "This setup link is not valid; use the one Berth logged at start.",
+        );
       }
       const user = await createUser(deps, { ...input, role: "owner" });
       tokenHash = null;

@@ -14,7 +14,8 @@ export function normalizeEmail(email: string): string {
 
 function assertEmail(email: string): string {
   const e = normalizeEmail(email);
-  if (!EMAIL.test(e)) throw unprocessable("invalid_email", `"${email}" is not an email address.`, "email");
+  if (!EMAIL.test(e))
+    throw unprocessable("invalid_email", `"${email}" is not an email address.`, "email");
   return e;
 }
 
@@ -47,16 +48,29 @@ export async function createUser(
   assertPassword(input.password);
   const passwordHash = await hashPassword(input.password);
   return writeTx(deps.db, (tx) => {
-    if (deps.repos.users.byEmail(email)) throw conflict("user_exists", `A user ${email} already exists.`);
+    if (deps.repos.users.byEmail(email))
+      throw conflict("user_exists", `A user ${email} already exists.`);
     return deps.repos.users.insert(tx, { email, passwordHash, role, services });
   });
 }
 
 /** Refuses a change that would leave Berth without an active owner. */
-function keepAnOwner(deps: Deps, user: User, after: { role: Role; disabled: boolean } | null): void {
+function keepAnOwner(
+  deps: Deps,
+  user: User,
+  after: { role: Role; disabled: boolean } | null,
+): void {
   const stillOwner = after !== null && after.role === "owner" && !after.disabled;
-  if (user.role === "owner" && !user.disabled && !stillOwner && deps.repos.users.countActiveOwners() <= 1) {
-    throw conflict("last_owner", "Berth needs at least one active owner; make another owner first.");
+  if (
+    user.role === "owner" &&
+    !user.disabled &&
+    !stillOwner &&
+    deps.repos.users.countActiveOwners() <= 1
+  ) {
+    throw conflict(
+      "last_owner",
+      "Berth needs at least one active owner; make another owner first.",
+    );
   }
 }
 
