@@ -19,8 +19,9 @@ export function bodyTooLarge(limit: number) {
 }
 
 /**
- * Streams an upload to a temp file while hashing it, refusing it as soon as it passes
- * the size limit, then files it content-addressed under bundles/. Nothing else is written.
+ * Streams an upload to a temp file under tmp/uploads while hashing it, refusing it as
+ * soon as it passes the size limit. The caller validates it, then files it with
+ * `fileBundle`, or drops it with `discardUpload`; nothing else is written.
  */
 export async function storeBundle(
   layout: Layout,
@@ -53,12 +54,23 @@ export async function storeBundle(
         "bundle",
       );
     }
-    const sha256 = hash.digest("hex");
-    const final = layout.bundle(sha256, format);
-    await fs.mkdir(path.dirname(final), { recursive: true });
-    await fs.rename(tmp, final);
-    return { sha256, format, bytes, path: final };
-  } finally {
+    return { sha256: hash.digest("hex"), format, bytes, path: tmp };
+  } catch (err) {
     await fs.rm(tmp, { force: true });
+    throw err;
   }
+}
+
+/** Moves a validated bundle to its content-addressed place (a no-op when already there). */
+export async function fileBundle(layout: Layout, bundle: StoredBundle): Promise<StoredBundle> {
+  const final = layout.bundle(bundle.sha256, bundle.format);
+  if (bundle.path === final) return bundle;
+  await fs.mkdir(path.dirname(final), { recursive: true });
+  await fs.rename(bundle.path, final);
+  return { ...bundle, path: final };
+}
+
+/** Removes an upload that was refused; a filed bundle is not touched. */
+export async function discardUpload(layout: Layout, bundle: StoredBundle): Promise<void> {
+  if (path.dirname(bundle.path) === layout.uploadsDir) await fs.rm(bundle.path, { force: true });
 }

@@ -3,7 +3,7 @@ import { extractArchive, inspectArchive } from "../adapters/archive/index.ts";
 import { conflict, DomainError, notFound } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../domain/types.ts";
-import type { StoredBundle } from "./bundle-store.ts";
+import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
 import type { Deps } from "./deps.ts";
 import { journal } from "./journal.ts";
 import { pruneReleases } from "./prune.ts";
@@ -24,7 +24,15 @@ export async function acceptBundle(
   bundle: StoredBundle,
   meta: { message?: string | null; commit?: string | null; redeployOf?: string | null },
 ): Promise<Deployment> {
-  const summary = await inspectArchive(bundle.path, bundle.format, deps.limits);
+  let summary: Awaited<ReturnType<typeof inspectArchive>>;
+  try {
+    summary = await inspectArchive(bundle.path, bundle.format, deps.limits);
+  } catch (err) {
+    // a refused upload leaves nothing behind; a stored bundle (redeploy) stays
+    await discardUpload(deps.layout, bundle);
+    throw err;
+  }
+  await fileBundle(deps.layout, bundle);
   const id = newId();
   const deployment = journal(deps, id, (tx, note) => {
     const row = deps.repos.deployments.insert(tx, {

@@ -29,6 +29,8 @@ export async function recoverInterrupted(deps: Deps): Promise<number> {
       });
     });
   }
+  // uploads cut off before they were validated and filed
+  await removeTree(deps.layout.uploadsDir);
   const interrupted = new Set(cut.map((d) => d.id));
   for (const env of environments.listAll()) {
     const service = services.byId(env.serviceId);

@@ -88,11 +88,16 @@ describe("deploying a bundle", () => {
   });
 
   it("accepts a raw application/gzip tar.gz", async () => {
-    const { makeTarGz } = await import("../helpers/tar.ts");
+    const { tarGz } = await import("../helpers/tar-bytes.ts");
     const res = await t.request("/api/v1/services/site/environments/production/deployments", {
       method: "POST",
       headers: { "content-type": "application/gzip" },
-      body: new Uint8Array(await makeTarGz({ "index.html": "from tar", "a/b.txt": "b" })),
+      body: new Uint8Array(
+        await tarGz([
+          { header: { name: "index.html" }, data: "from tar" },
+          { header: { name: "a/b.txt" }, data: "b" },
+        ]),
+      ),
     });
     expect(res.status).toBe(202);
     const d = (await waitForDeployment(t, ((await res.json()) as D).id)) as unknown as D;
