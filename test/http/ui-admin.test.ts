@@ -110,3 +110,40 @@ describe("audit page", () => {
     expect(failed).not.toContain("badge-live");
   });
 });
+
+describe("account page", () => {
+  it("changes the signed-in user's password and refuses a wrong current one", async () => {
+    const { OWNER_PASSWORD } = await import("../helpers/app.ts");
+    const login = await t.anon("/login", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "sec-fetch-site": "same-origin",
+      },
+      body: new URLSearchParams({
+        email: "owner@example.com",
+        password: OWNER_PASSWORD,
+      }).toString(),
+    });
+    const cookie = /berth_session=[a-z2-7]+/.exec(
+      login.headers.get("set-cookie") ?? "",
+    )?.[0] as string;
+    const post = (fields: Record<string, string>) =>
+      t.anon("/account/password", {
+        ...form(fields),
+        headers: { ...form(fields).headers, cookie, "sec-fetch-site": "same-origin" },
+      });
+    const wrong = await post({
+      currentPassword: "not it at all",
+      password: "a fresh passphrase here",
+    });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('id="currentPassword-error"');
+    const weak = await post({ currentPassword: OWNER_PASSWORD, password: "short" });
+    expect(weak.status).toBe(422);
+    const ok = await post({ currentPassword: OWNER_PASSWORD, password: "a fresh passphrase here" });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("Password changed");
+    expect((await t.anon("/account", { headers: { cookie } })).status).toBe(200);
+  });
+});

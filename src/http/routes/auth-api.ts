@@ -3,6 +3,7 @@ import type { ApiKey, User } from "../../domain/auth-types.ts";
 import { forbidden, notFound } from "../../domain/errors.ts";
 import { can, canAssignRole, type Principal, ROLES, SCOPES } from "../../domain/permissions.ts";
 import { createApiKey, parseExpiry, revokeApiKey } from "../../services/auth/api-keys.ts";
+import { verifyPassword } from "../../services/auth/passwords.ts";
 import {
   changePassword,
   createUser,
@@ -134,7 +135,6 @@ export function authApi(app: Api, h: HttpDeps): void {
       if (p.kind !== "user")
         throw forbidden("Change a password while signed in, not with an API key.");
       const body = c.req.valid("json");
-      const { verifyPassword } = await import("../../services/auth/passwords.ts");
       if (!(await verifyPassword(getUser(deps, p.userId).passwordHash, body.currentPassword))) {
         throw forbidden("The current password is wrong.");
       }

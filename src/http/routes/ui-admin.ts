@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { DomainError, forbidden } from "../../domain/errors.ts";
 import { can, canAssignRole, type Principal, ROLES, SCOPES } from "../../domain/permissions.ts";
 import { createApiKey, parseExpiry, revokeApiKey } from "../../services/auth/api-keys.ts";
+import { verifyPassword } from "../../services/auth/passwords.ts";
 import {
   changePassword,
   createUser,
@@ -186,6 +187,46 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
     }
     revokeApiKey(deps, key.id);
     return keysPage(c);
+  });
+
+  const accountPage = (
+    c: Context<Env>,
+    extra: { errors?: Record<string, string>; saved?: boolean } = {},
+    status: 200 | 403 | 422 = 200,
+  ) =>
+    render(c, {
+      page: "pages/admin/account.njk",
+      partial: "partials/admin/_password.njk",
+      ctx: {
+        title: "Account",
+        nav: "account",
+        errors: extra.errors ?? {},
+        saved: extra.saved ?? false,
+      },
+      status,
+    });
+
+  ui.get("/account", (c) => accountPage(c));
+
+  ui.post("/account/password", async (c) => {
+    const f = await readForm(c);
+    const p = principal(c);
+    if (p.kind !== "user")
+      return accountPage(c, { errors: { form: "Sign in to change your password." } }, 403);
+    if (!(await verifyPassword(getUser(deps, p.userId).passwordHash, f.currentPassword ?? ""))) {
+      return accountPage(
+        c,
+        { errors: { currentPassword: "That is not your current password." } },
+        422,
+      );
+    }
+    try {
+      await changePassword(deps, p.userId, f.password ?? "", c.get("sessionId") ?? undefined);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return accountPage(c, { errors: { [err.field ?? "form"]: err.message } }, 422);
+    }
+    return accountPage(c, { saved: true });
   });
 
   ui.get("/audit", guard("audit.read"), (c) => {
