@@ -42,6 +42,46 @@ const schema = z.object({
     .number({ error: "BERTH_MAX_COMPRESSION_RATIO must be a number" })
     .positive("BERTH_MAX_COMPRESSION_RATIO must be positive")
     .default(200),
+  BERTH_SECRET_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, "BERTH_SECRET_KEY must be 64 hex characters (32 bytes)")
+    .optional(),
+  BERTH_EDGE: z
+    .enum(["embedded", "nginx"], { error: "BERTH_EDGE must be embedded or nginx" })
+    .default("embedded"),
+  BERTH_NGINX_BIN: z.string().min(1).default("/usr/sbin/nginx"),
+  BERTH_NGINX_ARGS: z.string().default(""),
+  BERTH_NGINX_SITES_AVAILABLE: z.string().min(1).default("/etc/nginx/sites-available"),
+  BERTH_NGINX_SITES_ENABLED: z.string().min(1).default("/etc/nginx/sites-enabled"),
+  BERTH_NGINX_RELOAD: z.string().default(""),
+  BERTH_NGINX_LISTEN: z
+    .string()
+    .regex(
+      /^([0-9.]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/,
+      "BERTH_NGINX_LISTEN must be a port or address:port",
+    )
+    .default("80"),
+  BERTH_NGINX_LISTEN_TLS: z
+    .string()
+    .regex(
+      /^([0-9.]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/,
+      "BERTH_NGINX_LISTEN_TLS must be a port or address:port",
+    )
+    .default("443"),
+  BERTH_PUBLIC_IPV4: z.ipv4({ error: "BERTH_PUBLIC_IPV4 must be an IPv4 address" }).optional(),
+  BERTH_PUBLIC_IPV6: z.ipv6({ error: "BERTH_PUBLIC_IPV6 must be an IPv6 address" }).optional(),
+  BERTH_DNS_CNAME_TARGET: z
+    .string()
+    .regex(
+      /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}\.?$/,
+      "BERTH_DNS_CNAME_TARGET must be a host name",
+    )
+    .optional(),
+  BERTH_ACME_DIRECTORY: z
+    .url({ error: "BERTH_ACME_DIRECTORY must be a URL" })
+    .default("https://acme-v02.api.letsencrypt.org/directory"),
+  BERTH_ACME_EMAIL: z.email({ error: "BERTH_ACME_EMAIL must be an email address" }).optional(),
+  BERTH_ACME_CA_FILE: z.string().optional(),
   BERTH_DEFAULT_RETENTION: z.coerce
     .number({ error: "BERTH_DEFAULT_RETENTION must be a number" })
     .int("BERTH_DEFAULT_RETENTION must be a whole number")
@@ -57,6 +97,29 @@ export type Limits = Readonly<{
   maxCompressionRatio: number;
 }>;
 
+/** Splits a configured command into argv: whitespace-separated words, never a shell. */
+export function argv(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+export type EdgeConfig = Readonly<{
+  mode: "embedded" | "nginx";
+  nginx: Readonly<{
+    /** nginx plus its fixed arguments (for example -p/-c of a private instance). */
+    command: string[];
+    sitesAvailable: string;
+    sitesEnabled: string;
+    /** How to reload; defaults to `<command> -s reload`. */
+    reload: string[];
+    listen: string;
+    listenTls: string;
+  }>;
+  publicIpv4: string | null;
+  publicIpv6: string | null;
+  cnameTarget: string | null;
+  acme: Readonly<{ directoryUrl: string; email: string | null; caFile: string | null }>;
+}>;
+
 export type Config = Readonly<{
   dataDir: string;
   host: string;
@@ -65,6 +128,8 @@ export type Config = Readonly<{
   publicUrl: string;
   logLevel: string;
   defaultRetention: number;
+  secretKey: string | null;
+  edge: EdgeConfig;
   limits: Limits;
 }>;
 
@@ -96,6 +161,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     logLevel: v.BERTH_LOG_LEVEL,
     defaultRetention: v.BERTH_DEFAULT_RETENTION,
+    secretKey: v.BERTH_SECRET_KEY ?? null,
+    edge: Object.freeze({
+      mode: v.BERTH_EDGE,
+      nginx: Object.freeze({
+        command: [v.BERTH_NGINX_BIN, ...argv(v.BERTH_NGINX_ARGS)],
+        sitesAvailable: path.resolve(v.BERTH_NGINX_SITES_AVAILABLE),
+        sitesEnabled: path.resolve(v.BERTH_NGINX_SITES_ENABLED),
+        reload: v.BERTH_NGINX_RELOAD
+          ? argv(v.BERTH_NGINX_RELOAD)
+          : [v.BERTH_NGINX_BIN, ...argv(v.BERTH_NGINX_ARGS), "-s", "reload"],
+        listen: v.BERTH_NGINX_LISTEN,
+        listenTls: v.BERTH_NGINX_LISTEN_TLS,
+      }),
+      publicIpv4: v.BERTH_PUBLIC_IPV4 ?? null,
+      publicIpv6: v.BERTH_PUBLIC_IPV6 ?? null,
+      cnameTarget: v.BERTH_DNS_CNAME_TARGET?.replace(/\.$/, "") ?? null,
+      acme: Object.freeze({
+        directoryUrl: v.BERTH_ACME_DIRECTORY,
+        email: v.BERTH_ACME_EMAIL ?? null,
+        caFile: v.BERTH_ACME_CA_FILE ?? null,
+      }),
+    }),
     limits: Object.freeze({
       maxBundleBytes: v.BERTH_MAX_BUNDLE_BYTES,
       maxEntries: v.BERTH_MAX_ENTRIES,

@@ -8,6 +8,7 @@ import { createSetup } from "./services/auth/setup.ts";
 import { createDeps } from "./services/deps.ts";
 import { createLayout } from "./services/layout.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
+import { createSecrets, loadSecretKey } from "./services/secrets.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     limits: config.limits,
     defaultRetention: config.defaultRetention,
     logger,
+    secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
+    edge: config.edge,
   });
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)

@@ -5,6 +5,7 @@ import { DomainError } from "../domain/errors.ts";
 import { createLogger } from "../log.ts";
 import { createDeps, type Deps } from "../services/deps.ts";
 import { createLayout } from "../services/layout.ts";
+import { createSecrets, loadSecretKey } from "../services/secrets.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
 import { userCommand } from "./user.ts";
@@ -77,6 +78,8 @@ export async function main(): Promise<void> {
     limits: config.limits,
     defaultRetention: config.defaultRetention,
     logger: createLogger("silent"),
+    secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
+    edge: config.edge,
   });
   try {
     process.exitCode = await run(process.argv.slice(2), deps, {

@@ -29,6 +29,8 @@ export const environments = sqliteTable(
     retention: integer("retention").notNull().default(10),
     spaFallback: integer("spa_fallback", { mode: "boolean" }).notNull().default(false),
     liveDeploymentId: text("live_deployment_id"),
+    /** Bumped on every vhost written for this environment; nginx echoes it back. */
+    vhostGeneration: integer("vhost_generation").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("environments_service_name").on(t.serviceId, t.name)],
@@ -174,3 +176,37 @@ export const loginFailures = sqliteTable(
     index("login_failures_ip").on(t.ip, t.at),
   ],
 );
+
+export const domains = sqliteTable(
+  "domains",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    environmentId: integer("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    hostname: text("hostname").notNull().unique(),
+    /** Also answer on www.<hostname> with a redirect to the bare name. */
+    wwwRedirect: integer("www_redirect", { mode: "boolean" }).notNull().default(false),
+    dnsStatus: text("dns_status", { enum: ["none", "pending", "ok", "error"] })
+      .notNull()
+      .default("pending"),
+    dnsMessage: text("dns_message"),
+    certStatus: text("cert_status", { enum: ["none", "pending", "issued", "error"] })
+      .notNull()
+      .default("none"),
+    certExpiresAt: integer("cert_expires_at"),
+    certMessage: text("cert_message"),
+    certFailures: integer("cert_failures").notNull().default(0),
+    certNextAttemptAt: integer("cert_next_attempt_at"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("domains_environment").on(t.environmentId)],
+);
+
+/** Key-value settings; a secret one holds only AES-256-GCM ciphertext. */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  secret: integer("secret", { mode: "boolean" }).notNull().default(false),
+  updatedAt: integer("updated_at").notNull(),
+});

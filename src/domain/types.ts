@@ -20,6 +20,22 @@ export type Environment = {
   retention: number;
   spaFallback: boolean;
   liveDeploymentId: string | null;
+  vhostGeneration: number;
+  createdAt: number;
+};
+
+export type Domain = {
+  id: number;
+  environmentId: number;
+  hostname: string;
+  wwwRedirect: boolean;
+  dnsStatus: "none" | "pending" | "ok" | "error";
+  dnsMessage: string | null;
+  certStatus: "none" | "pending" | "issued" | "error";
+  certExpiresAt: number | null;
+  certMessage: string | null;
+  certFailures: number;
+  certNextAttemptAt: number | null;
   createdAt: number;
 };
 

@@ -1,4 +1,5 @@
-import type { Limits } from "../config.ts";
+import { randomBytes } from "node:crypto";
+import type { EdgeConfig, Limits } from "../config.ts";
 import { createAuditRepo } from "../db/audit-repo.ts";
 import type { Db } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
@@ -9,6 +10,7 @@ import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { Layout } from "./layout.ts";
 import { createLogBus, type LogBus } from "./log-bus.ts";
+import { createSecrets, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
 export type Deps = {
@@ -26,6 +28,29 @@ export type Deps = {
   logBus: LogBus;
   queue: EnvQueue;
   logger: Logger;
+  secrets: Secrets;
+  edge: EdgeConfig;
+};
+
+/** Embedded serving, no DNS target: what a bare development set-up has. */
+export const embeddedEdge: EdgeConfig = {
+  mode: "embedded",
+  nginx: {
+    command: ["/usr/sbin/nginx"],
+    sitesAvailable: "/etc/nginx/sites-available",
+    sitesEnabled: "/etc/nginx/sites-enabled",
+    reload: ["/usr/sbin/nginx", "-s", "reload"],
+    listen: "80",
+    listenTls: "443",
+  },
+  publicIpv4: null,
+  publicIpv6: null,
+  cnameTarget: null,
+  acme: {
+    directoryUrl: "https://acme-v02.api.letsencrypt.org/directory",
+    email: null,
+    caFile: null,
+  },
 };
 
 export function createDeps(input: {
@@ -34,9 +59,14 @@ export function createDeps(input: {
   limits: Limits;
   defaultRetention: number;
   logger: Logger;
+  secrets?: Secrets;
+  edge?: EdgeConfig;
 }): Deps {
   return {
     ...input,
+    // without a configured key (tests, tools), secrets live only as long as the process
+    secrets: input.secrets ?? createSecrets(randomBytes(32)),
+    edge: input.edge ?? embeddedEdge,
     repos: {
       services: createServicesRepo(input.db),
       environments: createEnvironmentsRepo(input.db),

@@ -19,6 +19,13 @@ export function createLayout(dataDir: string) {
     staging: (service: string, env: string, id: string) =>
       path.join(sites, service, env, "releases", `${id}.staging`),
     current: (service: string, env: string) => path.join(sites, service, env, "current"),
+    /** HTTP-01 challenge files, served by nginx at /.well-known/acme-challenge/. */
+    acmeWebroot: path.join(dataDir, "acme"),
+    certsDir: path.join(dataDir, "certs"),
+    cert: (hostname: string) => ({
+      fullchain: path.join(dataDir, "certs", hostname, "fullchain.pem"),
+      key: path.join(dataDir, "certs", hostname, "privkey.pem"),
+    }),
   };
 }
 
