@@ -1,0 +1,10 @@
+import type { DnsProvider } from "./types.ts";
+
+/** No DNS automation: records are managed by hand, so there is nothing to write. */
+export function noneProvider(): DnsProvider {
+  return {
+    kind: "none",
+    upsert: async () => ({ writes: 0 }),
+    remove: async () => ({ writes: 0 }),
+  };
+}
