@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import {
   assertTransition,
   type DeploymentStatus,
@@ -37,6 +37,11 @@ export type DeploymentPatch = Partial<
 >;
 
 export function createDeploymentsRepo(db: Db) {
+  const byId = db
+    .select()
+    .from(deployments)
+    .where(eq(deployments.id, sql.placeholder("id")))
+    .prepare();
   return {
     insert(tx: Db, d: NewDeployment): Deployment {
       return tx
@@ -46,7 +51,7 @@ export function createDeploymentsRepo(db: Db) {
         .get();
     },
     byId(id: string): Deployment | undefined {
-      return db.select().from(deployments).where(eq(deployments.id, id)).get();
+      return byId.get({ id });
     },
     /** Newest first; the cursor is the id of the last item of the previous page. */
     listForEnvironment(environmentId: number, limit: number, before?: string): Deployment[] {

@@ -1,9 +1,24 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Environment, EnvironmentEvent } from "../domain/types.ts";
 import type { Db } from "./client.ts";
 import { environmentEvents, environments } from "./schema.ts";
 
 export function createEnvironmentsRepo(db: Db) {
+  const byName = db
+    .select()
+    .from(environments)
+    .where(
+      and(
+        eq(environments.serviceId, sql.placeholder("serviceId")),
+        eq(environments.name, sql.placeholder("name")),
+      ),
+    )
+    .prepare();
+  const byId = db
+    .select()
+    .from(environments)
+    .where(eq(environments.id, sql.placeholder("id")))
+    .prepare();
   return {
     listForService(serviceId: number): Environment[] {
       return db
@@ -17,14 +32,10 @@ export function createEnvironmentsRepo(db: Db) {
       return db.select().from(environments).orderBy(asc(environments.id)).all();
     },
     byName(serviceId: number, name: string): Environment | undefined {
-      return db
-        .select()
-        .from(environments)
-        .where(and(eq(environments.serviceId, serviceId), eq(environments.name, name)))
-        .get();
+      return byName.get({ serviceId, name });
     },
     byId(id: number): Environment | undefined {
-      return db.select().from(environments).where(eq(environments.id, id)).get();
+      return byId.get({ id });
     },
     insert(
       tx: Db,

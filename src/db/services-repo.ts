@@ -1,19 +1,30 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { ServiceKind } from "../domain/deployment.ts";
 import type { Environment, Service } from "../domain/types.ts";
 import type { Db } from "./client.ts";
 import { environments, services } from "./schema.ts";
 
 export function createServicesRepo(db: Db) {
+  // the site-serving hot path looks services up on every request: prepare once
+  const byName = db
+    .select()
+    .from(services)
+    .where(eq(services.name, sql.placeholder("name")))
+    .prepare();
+  const byId = db
+    .select()
+    .from(services)
+    .where(eq(services.id, sql.placeholder("id")))
+    .prepare();
   return {
     list(): Service[] {
       return db.select().from(services).orderBy(asc(services.name)).all();
     },
     byName(name: string): Service | undefined {
-      return db.select().from(services).where(eq(services.name, name)).get();
+      return byName.get({ name });
     },
     byId(id: number): Service | undefined {
-      return db.select().from(services).where(eq(services.id, id)).get();
+      return byId.get({ id });
     },
     /** Inserts a service with its environments; the caller holds the transaction. */
     insert(
