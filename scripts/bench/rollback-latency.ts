@@ -34,16 +34,35 @@ const SIZES = [
 ] as const;
 
 type Release = { id: string; marker: string };
-type Site = { label: string; service: string; host: string; releases: [Release, Release]; total: number[]; call: number[] };
+type Site = {
+  label: string;
+  service: string;
+  host: string;
+  releases: [Release, Release];
+  total: number[];
+  call: number[];
+};
 
-async function deploy(server: RunningServer, service: string, files: number, marker: string): Promise<Release> {
-  const zip = makeZip(siteFiles({ files, textBytes: files * 2048, binaryBytes: 0, marker, seed: files }));
+async function deploy(
+  server: RunningServer,
+  service: string,
+  files: number,
+  marker: string,
+): Promise<Release> {
+  const zip = makeZip(
+    siteFiles({ files, textBytes: files * 2048, binaryBytes: 0, marker, seed: files }),
+  );
   const up = await upload(server.port, service, zip);
   await waitLive(server.url, up.id);
   return { id: up.id, marker };
 }
 
-async function served(server: RunningServer, host: string, marker: string, timeoutMs = 10_000): Promise<number> {
+async function served(
+  server: RunningServer,
+  host: string,
+  marker: string,
+  timeoutMs = 10_000,
+): Promise<number> {
   const deadline = now() + timeoutMs;
   for (;;) {
     const res = await fetchSite(server, host, "/");
@@ -62,9 +81,21 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       await createService(server.url, size.service);
       const t0 = now();
-      const a = await deploy(server, size.service, size.files, `rollback-${size.label}-A-${process.pid}`);
-      const b = await deploy(server, size.service, size.files, `rollback-${size.label}-B-${process.pid}`);
-      console.log(`${size.label}: deployed 2 releases of ${size.files} files in ${fmt(now() - t0, 0)} ms`);
+      const a = await deploy(
+        server,
+        size.service,
+        size.files,
+        `rollback-${size.label}-A-${process.pid}`,
+      );
+      const b = await deploy(
+        server,
+        size.service,
+        size.files,
+        `rollback-${size.label}-B-${process.pid}`,
+      );
+      console.log(
+        `${size.label}: deployed 2 releases of ${size.files} files in ${fmt(now() - t0, 0)} ms`,
+      );
       const host = `production--${size.service}.localhost`;
       sites.push({ ...size, host, releases: [a, b], total: [], call: [] });
     }
@@ -74,9 +105,17 @@ async function main(): Promise<void> {
       for (const site of k % 2 ? [...sites].reverse() : sites) {
         const target = site.releases[k % 2 === 0 ? 0 : 1];
         const t0 = now();
-        const res = await api(server.url, `/services/${site.service}/environments/production/rollback`, "POST", { deploymentId: target.id });
+        const res = await api(
+          server.url,
+          `/services/${site.service}/environments/production/rollback`,
+          "POST",
+          { deploymentId: target.id },
+        );
         const answered = now();
-        if (res.status !== 200) throw new Error(`rollback of ${site.service} answered ${res.status}: ${JSON.stringify(res.json)}`);
+        if (res.status !== 200)
+          throw new Error(
+            `rollback of ${site.service} answered ${res.status}: ${JSON.stringify(res.json)}`,
+          );
         const t1 = await served(server, site.host, target.marker);
         if (k === 0) continue; // warm-up
         site.total.push(t1 - t0);
@@ -95,10 +134,14 @@ async function main(): Promise<void> {
     const [small, large] = stats as [(typeof stats)[number], (typeof stats)[number]];
     const sizeRatio = large.medianMs / small.medianMs;
     for (const s of stats) {
-      console.log(`${s.label} (${s.files} files): median ${fmt(s.medianMs)} ms, p95 ${fmt(s.p95Ms)} ms, API answer median ${fmt(s.apiMedianMs)} ms over ${s.rollbacks} rollbacks`);
+      console.log(
+        `${s.label} (${s.files} files): median ${fmt(s.medianMs)} ms, p95 ${fmt(s.p95Ms)} ms, API answer median ${fmt(s.apiMedianMs)} ms over ${s.rollbacks} rollbacks`,
+      );
     }
     const met = Math.max(small.medianMs, large.medianMs) <= TARGET_MS;
-    console.log(`ratio large/small (medians): ${fmt(sizeRatio, 2)}; target median <= ${TARGET_MS} ms: ${met ? "MET" : "MISSED"}`);
+    console.log(
+      `ratio large/small (medians): ${fmt(sizeRatio, 2)}; target median <= ${TARGET_MS} ms: ${met ? "MET" : "MISSED"}`,
+    );
     emitResult("rollback-latency", { small, large, sizeRatio, targetMs: TARGET_MS, met });
   } finally {
     await server?.stop();

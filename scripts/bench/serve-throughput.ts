@@ -5,7 +5,7 @@
  * own process, loaded in turn with wrk (A/B/A/B... to cancel drift). A Lua
  * hook counts every status, and any response that is not a 200 fails the run.
  *
- * Usage: node scripts/bench/serve-throughput.ts   (BENCH_ROUNDS=3, BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
+ * Usage: node scripts/bench/serve-throughput.ts   (BENCH_ROUNDS=5, BENCH_SECONDS=10, BENCH_CONNECTIONS=50)
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -28,7 +28,7 @@ import {
   webText,
 } from "./lib.ts";
 
-const ROUNDS = Math.max(2, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(2, Number(process.env.BENCH_ROUNDS ?? 5));
 const SECONDS = Math.max(2, Number(process.env.BENCH_SECONDS ?? 10));
 const CONNECTIONS = Math.max(1, Number(process.env.BENCH_CONNECTIONS ?? 50));
 const FILE = "/assets/app.js";
@@ -49,15 +49,35 @@ end
 
 type WrkRun = { rps: number; ok: number; other: number; errors: number };
 
-function wrk(bin: string, script: string, url: string, host: string, seconds: number): Promise<WrkRun> {
-  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", script, "-H", `Host: ${host}`, url];
+function wrk(
+  bin: string,
+  script: string,
+  url: string,
+  host: string,
+  seconds: number,
+): Promise<WrkRun> {
+  const args = [
+    "-t1",
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    "-s",
+    script,
+    "-H",
+    `Host: ${host}`,
+    url,
+  ];
   return new Promise((resolve, reject) => {
     execFile(bin, args, { timeout: (seconds + 30) * 1000 }, (err, stdout) => {
       if (err) return reject(err);
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1];
       const status = /STATUS ok=(\d+) other=(\d+) errors=(\d+)/.exec(stdout);
       if (!rps || !status) return reject(new Error(`unexpected wrk output:\n${stdout}`));
-      resolve({ rps: Number(rps), ok: Number(status[1]), other: Number(status[2]), errors: Number(status[3]) });
+      resolve({
+        rps: Number(rps),
+        ok: Number(status[1]),
+        other: Number(status[2]),
+        errors: Number(status[3]),
+      });
     });
   });
 }
@@ -72,7 +92,8 @@ async function startReference(root: string): Promise<{ child: ChildProcess; port
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error("the reference server exited early");
     const res = await fetch(`http://127.0.0.1:${port}${FILE}`).catch(() => null);
-    if (res?.status === 200 && (await res.arrayBuffer()).byteLength === SIZE) return { child, port };
+    if (res?.status === 200 && (await res.arrayBuffer()).byteLength === SIZE)
+      return { child, port };
     await sleep(50);
   }
   throw new Error("the reference server did not start");
@@ -101,7 +122,8 @@ async function main(): Promise<void> {
     await waitLive(server.url, (await upload(server.port, "tp", zip)).id);
     const host = `production--tp.localhost:${server.port}`;
     const check = await fetchSite(server, "production--tp.localhost", FILE);
-    if (check.status !== 200 || check.body.length !== SIZE) throw new Error(`berth answered ${check.status}, ${check.body.length} bytes`);
+    if (check.status !== 200 || check.body.length !== SIZE)
+      throw new Error(`berth answered ${check.status}, ${check.body.length} bytes`);
 
     // the reference serves the very release directory Berth serves
     const releaseDir = fs.realpathSync(path.join(dataDir, "sites/tp/production/current"));
@@ -120,14 +142,21 @@ async function main(): Promise<void> {
       const seconds = warm ? 3 : SECONDS;
       const berth = await wrk(wrkBin, script, targets.berth, host, seconds);
       const hono = await wrk(wrkBin, script, targets.hono, host, seconds);
-      for (const [name, r] of [["berth", berth], ["hono", hono]] as const) {
+      for (const [name, r] of [
+        ["berth", berth],
+        ["hono", hono],
+      ] as const) {
         if (r.other > 0 || r.errors > 0 || r.ok === 0) {
-          throw new Error(`${name}: ${r.ok} responses 200, ${r.other} other statuses, ${r.errors} socket errors`);
+          throw new Error(
+            `${name}: ${r.ok} responses 200, ${r.other} other statuses, ${r.errors} socket errors`,
+          );
         }
       }
       if (warm) continue;
       runs.push({ berth, hono });
-      console.log(`round ${round}: berth ${fmt(berth.rps, 0)} req/s  hono serveStatic ${fmt(hono.rps, 0)} req/s  ratio ${fmt(berth.rps / hono.rps, 2)}  (all ${berth.ok + hono.ok} responses 200)`);
+      console.log(
+        `round ${round}: berth ${fmt(berth.rps, 0)} req/s  hono serveStatic ${fmt(hono.rps, 0)} req/s  ratio ${fmt(berth.rps / hono.rps, 2)}  (all ${berth.ok + hono.ok} responses 200)`,
+      );
     }
     const result = {
       rounds: ROUNDS,
@@ -140,8 +169,12 @@ async function main(): Promise<void> {
       responses: runs.reduce((n, r) => n + r.berth.ok + r.hono.ok, 0),
       non200: 0,
     };
-    console.log(`\nmedians over ${ROUNDS} rounds of ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ${SIZE}-byte file:`);
-    console.log(`berth ${fmt(result.berthRps, 0)} req/s, hono serveStatic ${fmt(result.honoRps, 0)} req/s, ratio berth/hono ${fmt(result.ratio, 2)}; ${result.responses} responses, all 200`);
+    console.log(
+      `\nmedians over ${ROUNDS} rounds of ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, ${SIZE}-byte file:`,
+    );
+    console.log(
+      `berth ${fmt(result.berthRps, 0)} req/s, hono serveStatic ${fmt(result.honoRps, 0)} req/s, ratio berth/hono ${fmt(result.ratio, 2)}; ${result.responses} responses, all 200`,
+    );
     emitResult("serve-throughput", result);
   } finally {
     await stopChild(ref);
