@@ -1,14 +1,11 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config.ts";
-import { openDb } from "./db/client.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
 import { createSetup } from "./services/auth/setup.ts";
-import { createDeps } from "./services/deps.ts";
-import { createLayout } from "./services/layout.ts";
+import { openDeps } from "./services/deps.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
-import { createSecrets, loadSecretKey } from "./services/secrets.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -22,17 +19,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const layout = createLayout(config.dataDir);
-  const db = openDb(layout.dbFile);
-  const deps = createDeps({
-    db,
-    layout,
-    limits: config.limits,
-    defaultRetention: config.defaultRetention,
-    logger,
-    secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
-    edge: config.edge,
-  });
+  const deps = openDeps(config, logger);
+  const db = deps.db;
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)
     logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");

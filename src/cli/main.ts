@@ -1,11 +1,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
-import { openDb } from "../db/client.ts";
 import { DomainError } from "../domain/errors.ts";
 import { createLogger } from "../log.ts";
-import { createDeps, type Deps } from "../services/deps.ts";
-import { createLayout } from "../services/layout.ts";
-import { createSecrets, loadSecretKey } from "../services/secrets.ts";
+import { type Deps, openDeps } from "../services/deps.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
 import { userCommand } from "./user.ts";
@@ -70,17 +67,8 @@ export async function main(): Promise<void> {
     console.error(`berth: ${err.message}`);
     process.exit(2);
   }
-  const layout = createLayout(config.dataDir);
-  const db = openDb(layout.dbFile);
-  const deps = createDeps({
-    db,
-    layout,
-    limits: config.limits,
-    defaultRetention: config.defaultRetention,
-    logger: createLogger("silent"),
-    secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
-    edge: config.edge,
-  });
+  const deps = openDeps(config, createLogger("silent"));
+  const db = deps.db;
   try {
     process.exitCode = await run(process.argv.slice(2), deps, {
       out: (line) => console.log(line),

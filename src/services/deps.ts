@@ -1,16 +1,18 @@
 import { randomBytes } from "node:crypto";
-import type { EdgeConfig, Limits } from "../config.ts";
+import type { Config, EdgeConfig, Limits } from "../config.ts";
 import { createAuditRepo } from "../db/audit-repo.ts";
 import type { Db } from "../db/client.ts";
+import { openDb } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
+import { createSettingsRepo } from "../db/settings-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
-import type { Layout } from "./layout.ts";
+import { createLayout, type Layout } from "./layout.ts";
 import { createLogBus, type LogBus } from "./log-bus.ts";
-import { createSecrets, type Secrets } from "./secrets.ts";
+import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
 export type Deps = {
@@ -21,6 +23,7 @@ export type Deps = {
     deployments: ReturnType<typeof createDeploymentsRepo>;
     users: ReturnType<typeof createUsersRepo>;
     audit: ReturnType<typeof createAuditRepo>;
+    settings: ReturnType<typeof createSettingsRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -73,8 +76,23 @@ export function createDeps(input: {
       deployments: createDeploymentsRepo(input.db),
       users: createUsersRepo(input.db),
       audit: createAuditRepo(input.db),
+      settings: createSettingsRepo(input.db),
     },
     logBus: createLogBus(),
     queue: createEnvQueue(),
   };
+}
+
+/** Opens the data directory a configuration names: database (migrated), layout, keys. */
+export function openDeps(config: Config, logger: Logger): Deps {
+  const layout = createLayout(config.dataDir);
+  return createDeps({
+    db: openDb(layout.dbFile),
+    layout,
+    limits: config.limits,
+    defaultRetention: config.defaultRetention,
+    logger,
+    secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
+    edge: config.edge,
+  });
 }
