@@ -6,7 +6,6 @@ import { openDb } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
-import { createSettingsRepo } from "../db/settings-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
@@ -23,7 +22,6 @@ export type Deps = {
     deployments: ReturnType<typeof createDeploymentsRepo>;
     users: ReturnType<typeof createUsersRepo>;
     audit: ReturnType<typeof createAuditRepo>;
-    settings: ReturnType<typeof createSettingsRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -76,7 +74,6 @@ export function createDeps(input: {
       deployments: createDeploymentsRepo(input.db),
       users: createUsersRepo(input.db),
       audit: createAuditRepo(input.db),
-      settings: createSettingsRepo(input.db),
     },
     logBus: createLogBus(),
     queue: createEnvQueue(),
