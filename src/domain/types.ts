@@ -21,6 +21,11 @@ export type Environment = {
   spaFallback: boolean;
   liveDeploymentId: string | null;
   vhostGeneration: number;
+  healthPath: string | null;
+  healthStatus: number;
+  healthKeyword: string | null;
+  healthTimeoutMs: number;
+  healthRetries: number;
   createdAt: number;
 };
 
@@ -44,6 +49,7 @@ export type Deployment = {
   environmentId: number;
   status: DeploymentStatus;
   source: DeploymentSource;
+  artifactId: string | null;
   redeployOf: string | null;
   bundleSha256: string;
   bundleFormat: BundleFormat;

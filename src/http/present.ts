@@ -22,6 +22,7 @@ export function presentDeployment(urls: Urls, service: string, env: string, d: D
     environment: env,
     status: d.status,
     source: d.source,
+    artifactId: d.artifactId,
     redeployOf: d.redeployOf,
     message: d.message,
     commit: d.commit,

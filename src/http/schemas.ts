@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { DEPLOYMENT_STATUSES, SERVICE_KINDS } from "../domain/deployment.ts";
+import { DEPLOYMENT_SOURCES, DEPLOYMENT_STATUSES, SERVICE_KINDS } from "../domain/deployment.ts";
 
 export const ErrorSchema = z
   .object({
@@ -31,7 +31,8 @@ export const DeploymentSchema = z
     service: z.string(),
     environment: z.string(),
     status: z.enum(DEPLOYMENT_STATUSES),
-    source: z.enum(["upload", "redeploy"]),
+    source: z.enum(DEPLOYMENT_SOURCES),
+    artifactId: z.string().nullable(),
     redeployOf: z.string().nullable(),
     message: z.string().nullable(),
     commit: z.string().nullable(),
