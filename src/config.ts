@@ -82,6 +82,12 @@ const schema = z.object({
     .default("https://acme-v02.api.letsencrypt.org/directory"),
   BERTH_ACME_EMAIL: z.email({ error: "BERTH_ACME_EMAIL must be an email address" }).optional(),
   BERTH_ACME_CA_FILE: z.string().optional(),
+  BERTH_BUILDERS: z.coerce
+    .number({ error: "BERTH_BUILDERS must be a number" })
+    .int("BERTH_BUILDERS must be a whole number")
+    .min(1, "BERTH_BUILDERS must be at least 1")
+    .max(16, "BERTH_BUILDERS must be at most 16")
+    .default(1),
   BERTH_DEFAULT_RETENTION: z.coerce
     .number({ error: "BERTH_DEFAULT_RETENTION must be a number" })
     .int("BERTH_DEFAULT_RETENTION must be a whole number")
@@ -128,6 +134,10 @@ export type Config = Readonly<{
   publicUrl: string;
   logLevel: string;
   defaultRetention: number;
+  /** How many builds run at once. */
+  builders: number;
+  /** Berth's own environment, the base that build commands get (cleaned of Berth's secrets). */
+  childEnv: Readonly<Record<string, string | undefined>>;
   secretKey: string | null;
   edge: EdgeConfig;
   limits: Limits;
@@ -161,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     logLevel: v.BERTH_LOG_LEVEL,
     defaultRetention: v.BERTH_DEFAULT_RETENTION,
+    builders: v.BERTH_BUILDERS,
+    childEnv: Object.freeze({ ...env }),
     secretKey: v.BERTH_SECRET_KEY ?? null,
     edge: Object.freeze({
       mode: v.BERTH_EDGE,

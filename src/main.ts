@@ -3,8 +3,12 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
+import { startWorkers } from "./queue/workers.ts";
 import { createSetup } from "./services/auth/setup.ts";
+import { recoverBuilds } from "./services/builds/recover.ts";
+import { runBuild } from "./services/builds/run.ts";
 import { openDeps } from "./services/deps.ts";
+import { httpProbe, probeAddress } from "./services/health.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
 
 async function main(): Promise<void> {
@@ -24,6 +28,18 @@ async function main(): Promise<void> {
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)
     logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
+  const cutBuilds = await recoverBuilds(deps);
+  if (cutBuilds > 0)
+    logger.warn({ builds: cutBuilds }, "marked builds cut off by a stop as interrupted");
+  const workers = startWorkers({
+    tasks: deps.repos.tasks,
+    handlers: {
+      build: (task, signal) => runBuild(deps, task.subjectId, signal, { baseEnv: config.childEnv }),
+    },
+    concurrency: config.builders,
+    logger,
+  });
+  deps.workers = workers;
   const setup = createSetup(deps);
   const setupToken = setup.issue();
   const app = createApp({
@@ -34,6 +50,7 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    deps.probe = httpProbe(probeAddress(config.edge, config.host, info.port), config.baseDomain);
     logger.info(
       { host: info.address, port: info.port, dataDir: config.dataDir },
       `Berth is listening on http://${config.host}:${info.port} (sites at *.${config.baseDomain})`,
@@ -45,16 +62,18 @@ async function main(): Promise<void> {
       );
     }
   });
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     server.close();
+    // running builds are cancelled (their process groups stopped) before the database closes
+    await workers.stop();
     void deps.queue.idle().then(() => {
       db.$client.close();
       process.exit(0);
     });
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 }
 
 await main();

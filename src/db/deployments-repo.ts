@@ -14,6 +14,7 @@ export type NewDeployment = Pick<
   | "id"
   | "environmentId"
   | "source"
+  | "artifactId"
   | "redeployOf"
   | "bundleSha256"
   | "bundleFormat"

@@ -3,6 +3,19 @@ import type { Environment, EnvironmentEvent } from "../domain/types.ts";
 import type { Db } from "./client.ts";
 import { environmentEvents, environments } from "./schema.ts";
 
+export type EnvironmentPatch = Partial<
+  Pick<
+    Environment,
+    | "retention"
+    | "spaFallback"
+    | "healthPath"
+    | "healthStatus"
+    | "healthKeyword"
+    | "healthTimeoutMs"
+    | "healthRetries"
+  >
+>;
+
 export function createEnvironmentsRepo(db: Db) {
   const byName = db
     .select()
@@ -43,7 +56,7 @@ export function createEnvironmentsRepo(db: Db) {
     ): Environment {
       return tx.insert(environments).values(input).returning().get();
     },
-    update(tx: Db, id: number, patch: { retention?: number; spaFallback?: boolean }): Environment {
+    update(tx: Db, id: number, patch: EnvironmentPatch): Environment {
       const row = tx
         .update(environments)
         .set(patch)

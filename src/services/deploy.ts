@@ -1,10 +1,11 @@
 import fs from "node:fs/promises";
 import { extractArchive, inspectArchive } from "../adapters/archive/index.ts";
-import { conflict, DomainError, notFound } from "../domain/errors.ts";
+import { conflict, DomainError, notFound, unprocessable } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../domain/types.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
 import type { Deps } from "./deps.ts";
+import { checkHealth } from "./health.ts";
 import { journal } from "./journal.ts";
 import { pruneReleases } from "./prune.ts";
 import { pointCurrent, removeTree } from "./release-files.ts";
@@ -22,7 +23,12 @@ export async function acceptBundle(
   deps: Deps,
   target: { service: Service; environment: Environment },
   bundle: StoredBundle,
-  meta: { message?: string | null; commit?: string | null; redeployOf?: string | null },
+  meta: {
+    message?: string | null;
+    commit?: string | null;
+    redeployOf?: string | null;
+    artifactId?: string | null;
+  },
 ): Promise<Deployment> {
   let summary: Awaited<ReturnType<typeof inspectArchive>>;
   try {
@@ -38,7 +44,8 @@ export async function acceptBundle(
     const row = deps.repos.deployments.insert(tx, {
       id,
       environmentId: target.environment.id,
-      source: meta.redeployOf ? "redeploy" : "upload",
+      source: meta.artifactId ? "build" : meta.redeployOf ? "redeploy" : "upload",
+      artifactId: meta.artifactId ?? null,
       redeployOf: meta.redeployOf ?? null,
       bundleSha256: bundle.sha256,
       bundleFormat: bundle.format,
@@ -52,9 +59,11 @@ export async function acceptBundle(
     });
     note(
       "receive",
-      meta.redeployOf
-        ? `Redeploying the bundle of ${meta.redeployOf} (${bundle.format}, ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
-        : `Received ${bundle.format} bundle: ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}.`,
+      meta.artifactId
+        ? `Deploying artifact ${meta.artifactId} (${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
+        : meta.redeployOf
+          ? `Redeploying the bundle of ${meta.redeployOf} (${bundle.format}, ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
+          : `Received ${bundle.format} bundle: ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}.`,
     );
     note(
       "validate",
@@ -97,7 +106,11 @@ export async function redeploy(deps: Deps, deploymentId: string): Promise<Deploy
   );
 }
 
-/** Extract → rename → swap `current` → prune, each step journaled before it happens. */
+/**
+ * Extract → rename → swap `current` → health check → prune → live, each step journaled
+ * before it happens. A failure after the swap points `current` back at the release that
+ * was live, so visitors never stay on a broken one.
+ */
 async function runPipeline(deps: Deps, service: string, env: string, id: string): Promise<void> {
   const { deployments, environments } = deps.repos;
   const d = deployments.byId(id);
@@ -105,6 +118,7 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
   const staging = deps.layout.staging(service, env, id);
   const release = deps.layout.release(service, env, id);
   let stage = "extract";
+  let swapped = false;
   const started = Date.now();
   try {
     journal(deps, id, (tx, note) => {
@@ -134,6 +148,20 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
     });
     publishStatus(deps, id, "activating");
     await pointCurrent(deps.layout.current(service, env), release);
+    swapped = true;
+    const settings = environments.byId(d.environmentId);
+    if (settings?.healthPath) {
+      stage = "health";
+      journal(deps, id, (_tx, note) =>
+        note("health", `Checking GET ${settings.healthPath} for ${settings.healthStatus}.`),
+      );
+      const health = await checkHealth(deps, service, settings, (message) =>
+        journal(deps, id, (_tx, note) => note("health", message, "warn")),
+      );
+      if (!health.ok)
+        throw unprocessable("health_check_failed", `Health check failed: ${health.message}.`);
+      journal(deps, id, (_tx, note) => note("health", `Healthy: ${health.message}.`));
+    }
     await pruneReleases(deps, { service, env, environmentId: d.environmentId, deploymentId: id });
     journal(deps, id, (tx, note) => {
       const environment = environments.byId(d.environmentId);
@@ -153,12 +181,33 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
     publishStatus(deps, id, "live", true);
   } catch (err) {
     await removeTree(staging).catch(() => undefined);
-    const current = deployments.byId(id);
-    // extracted but never activated: the release directory is of no use to anyone
-    if (current?.status !== "live") await removeTree(release).catch(() => undefined);
+    if (swapped) await restoreLive(deps, service, env, d.environmentId, id);
+    if (d.artifactId) deps.repos.builds.markArtifact(d.artifactId, false);
+    // extracted but never live: the release directory is of no use to anyone
+    await removeTree(release).catch(() => undefined);
     failDeployment(deps, id, stage, err);
-    return;
   }
+}
+
+/** Points `current` back at the environment's live release (or at nothing) after a failed switch. */
+async function restoreLive(
+  deps: Deps,
+  service: string,
+  env: string,
+  environmentId: number,
+  id: string,
+) {
+  const live = deps.repos.environments.byId(environmentId)?.liveDeploymentId ?? null;
+  const link = deps.layout.current(service, env);
+  if (live) await pointCurrent(link, deps.layout.release(service, env, live));
+  else await fs.rm(link, { force: true });
+  journal(deps, id, (_tx, note) =>
+    note(
+      "rollback",
+      live ? `Rolled back: ${live} is live again.` : "Rolled back: nothing was live before.",
+      "warn",
+    ),
+  );
 }
 
 function failDeployment(deps: Deps, id: string, stage: string, err: unknown): void {

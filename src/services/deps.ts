@@ -1,16 +1,19 @@
 import { randomBytes } from "node:crypto";
 import type { Config, EdgeConfig, Limits } from "../config.ts";
 import { createAuditRepo } from "../db/audit-repo.ts";
+import { createBuildsRepo } from "../db/builds-repo.ts";
 import type { Db } from "../db/client.ts";
 import { openDb } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
+import { createTasksRepo } from "../db/tasks-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
+import type { HealthProbe } from "./health.ts";
 import { createLayout, type Layout } from "./layout.ts";
-import { createLogBus, type LogBus } from "./log-bus.ts";
+import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
 import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
@@ -22,16 +25,26 @@ export type Deps = {
     deployments: ReturnType<typeof createDeploymentsRepo>;
     users: ReturnType<typeof createUsersRepo>;
     audit: ReturnType<typeof createAuditRepo>;
+    builds: ReturnType<typeof createBuildsRepo>;
+    tasks: ReturnType<typeof createTasksRepo>;
   };
   layout: Layout;
   limits: Limits;
   defaultRetention: number;
   logBus: LogBus;
+  /** Build log events for live viewers, keyed by build id. */
+  buildBus: ReturnType<typeof createBus<BuildEvent>>;
+  /** The worker pool, once started (main.ts); until then tasks wait in the queue. */
+  workers: { poke(): void; abort(kind: "build", subjectId: string): boolean };
+  /** How health checks reach a site; main.ts points it at the running server. */
+  probe: HealthProbe;
   queue: EnvQueue;
   logger: Logger;
   secrets: Secrets;
   edge: EdgeConfig;
 };
+
+export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
 
 /** Embedded serving, no DNS target: what a bare development set-up has. */
 export const embeddedEdge: EdgeConfig = {
@@ -74,8 +87,15 @@ export function createDeps(input: {
       deployments: createDeploymentsRepo(input.db),
       users: createUsersRepo(input.db),
       audit: createAuditRepo(input.db),
+      builds: createBuildsRepo(input.db),
+      tasks: createTasksRepo(input.db),
     },
     logBus: createLogBus(),
+    buildBus: createBus<BuildEvent>(),
+    workers: { poke: () => undefined, abort: () => false },
+    probe: async () => {
+      throw new Error("no server is running to check");
+    },
     queue: createEnvQueue(),
   };
 }

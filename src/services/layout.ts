@@ -22,6 +22,9 @@ export function createLayout(dataDir: string) {
     /** HTTP-01 challenge files, served by nginx at /.well-known/acme-challenge/. */
     acmeWebroot: path.join(dataDir, "acme"),
     certsDir: path.join(dataDir, "certs"),
+    /** One working directory per build, removed when it ends. */
+    build: (id: string) => path.join(dataDir, "builds", id),
+    buildsDir: path.join(dataDir, "builds"),
     cert: (hostname: string) => ({
       fullchain: path.join(dataDir, "certs", hostname, "fullchain.pem"),
       key: path.join(dataDir, "certs", hostname, "privkey.pem"),

@@ -6,19 +6,21 @@ export type LogEvent =
   | { type: "line"; line: LogLine }
   | { type: "status"; status: DeploymentStatus; final: boolean };
 
-/** In-process fan-out of release-log lines to live viewers (SSE). The database is the record. */
-export function createLogBus() {
+/** In-process fan-out of log events to live viewers (SSE), keyed by id. The database is the record. */
+export function createBus<E>() {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
-    publish(deploymentId: string, event: LogEvent): void {
-      emitter.emit(deploymentId, event);
+    publish(id: string, event: E): void {
+      emitter.emit(id, event);
     },
-    subscribe(deploymentId: string, fn: (event: LogEvent) => void): () => void {
-      emitter.on(deploymentId, fn);
-      return () => emitter.off(deploymentId, fn);
+    subscribe(id: string, fn: (event: E) => void): () => void {
+      emitter.on(id, fn);
+      return () => emitter.off(id, fn);
     },
   };
 }
+
+export const createLogBus = () => createBus<LogEvent>();
 
 export type LogBus = ReturnType<typeof createLogBus>;

@@ -61,6 +61,15 @@ export function createTestApp(
     publicUrl,
     setup,
   });
+  // health checks reach the sites through the app itself, as HTTP would reach the server
+  deps.probe = async (site, p, timeoutMs) => {
+    const host = `${site.environment}--${site.service}.localhost`;
+    const res = await app.request(`http://${host}${p}`, {
+      headers: { host },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: res.status, body: await res.text() };
+  };
   // an owner and an admin key: requests are authenticated unless a test says otherwise
   let key = "";
   if (!opts.noUsers) {

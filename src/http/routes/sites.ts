@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Context } from "hono";
 import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
 import type { HttpDeps } from "../context.ts";
@@ -23,9 +24,10 @@ export function siteResponder(h: HttpDeps) {
       const env = deps.repos.environments.byName(service.id, target.environment);
       if (!env)
         return notHere(`Service ${target.service} has no environment ${target.environment}.`);
-      if (!env.liveDeploymentId)
-        return notHere(`Nothing is deployed to ${target.environment} yet.`);
       const root = deps.layout.current(service.name, env.name);
+      // `current` decides, not the live id: a first release under its health check is served
+      if (!env.liveDeploymentId && !fs.existsSync(root))
+        return notHere(`Nothing is deployed to ${target.environment} yet.`);
       return serveRelease(root, request, { spaFallback: env.spaFallback });
     }
     const d = deps.repos.deployments.byId(target.deploymentId);

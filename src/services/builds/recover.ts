@@ -1,0 +1,32 @@
+import type { Deps } from "../deps.ts";
+import { removeTree } from "../release-files.ts";
+import { buildLog } from "./log.ts";
+
+/**
+ * At start-up, before any builder runs: a build whose process died with Berth is marked
+ * interrupted (never left "running"); queued builds stay queued and run as usual.
+ */
+export async function recoverBuilds(deps: Deps): Promise<number> {
+  const { tasks, builds } = deps.repos;
+  let count = 0;
+  for (const task of tasks.running()) {
+    tasks.finish(task.id, "interrupted");
+    const build = builds.byId(task.subjectId);
+    if (build?.status === "running" || build?.status === "queued") {
+      buildLog(deps, build.id, "Interrupted: Berth stopped while this build was running.", "error");
+      builds.update(build.id, {
+        status: "interrupted",
+        errorMessage: "Berth stopped while this build was running.",
+        finishedAt: Date.now(),
+      });
+      count++;
+    }
+  }
+  // a build row can be "running" with its task already ended only if Berth died in between
+  for (const build of builds.inState("running")) {
+    builds.update(build.id, { status: "interrupted", finishedAt: Date.now() });
+    count++;
+  }
+  await removeTree(deps.layout.buildsDir);
+  return count;
+}
