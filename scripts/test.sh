@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the system packages the
-# tests drive for real (Chromium), Node 24 and the npm dependencies, then type-checks,
-# lints and runs vitest.
+# tests drive for real (Chromium, nginx, BIND, Pebble, git, shellcheck), Node 24 and the
+# npm dependencies, then type-checks, lints and runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the real components the tests drive: command → Debian package
 packages=()
-command -v chromium >/dev/null 2>&1 || packages+=(chromium)
-command -v git >/dev/null 2>&1 || packages+=(git)
-command -v curl >/dev/null 2>&1 || packages+=(curl)
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
+need chromium chromium
+need git git
+need curl curl
+need openssl openssl
+need nginx nginx
+need named bind9
+need dig bind9-dnsutils
+need pebble pebble
+need shellcheck shellcheck
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
