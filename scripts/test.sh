@@ -16,6 +16,7 @@ need named bind9
 need dig bind9-dnsutils
 need pebble pebble
 need shellcheck shellcheck
+need visudo sudo
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
