@@ -246,6 +246,8 @@ EOF
   env_ensure BERTH_DATA_DIR "$DATA_DIR"
   # Behind nginx: Berth itself is reachable only from this machine.
   env_ensure BERTH_HOST 127.0.0.1
+  # nginx proxies the UI: believe the client address it appends to X-Forwarded-For
+  env_ensure BERTH_TRUSTED_PROXIES 127.0.0.1
   env_ensure BERTH_PORT "${PORT:-8080}"
   env_ensure BERTH_BASE_DOMAIN "$domain"
   env_ensure BERTH_PUBLIC_URL "${PUBLIC_URL:-http://$domain}"

@@ -82,6 +82,13 @@ const schema = z.object({
     .default("https://acme-v02.api.letsencrypt.org/directory"),
   BERTH_ACME_EMAIL: z.email({ error: "BERTH_ACME_EMAIL must be an email address" }).optional(),
   BERTH_ACME_CA_FILE: z.string().optional(),
+  BERTH_TRUSTED_PROXIES: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F.:, ]*$/,
+      "BERTH_TRUSTED_PROXIES must be a comma-separated list of IP addresses",
+    )
+    .default(""),
   BERTH_BUILDERS: z.coerce
     .number({ error: "BERTH_BUILDERS must be a number" })
     .int("BERTH_BUILDERS must be a whole number")
@@ -134,6 +141,8 @@ export type Config = Readonly<{
   publicUrl: string;
   logLevel: string;
   defaultRetention: number;
+  /** Proxies (such as the local nginx) whose X-Forwarded-For names the real client. */
+  trustedProxies: string[];
   /** How many builds run at once. */
   builders: number;
   /** Berth's own environment, the base that build commands get (cleaned of Berth's secrets). */
@@ -171,6 +180,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     logLevel: v.BERTH_LOG_LEVEL,
     defaultRetention: v.BERTH_DEFAULT_RETENTION,
+    trustedProxies: v.BERTH_TRUSTED_PROXIES.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     builders: v.BERTH_BUILDERS,
     childEnv: Object.freeze({ ...env }),
     secretKey: v.BERTH_SECRET_KEY ?? null,

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     urls: createUrls(config.publicUrl, config.baseDomain),
     baseDomain: config.baseDomain,
     publicUrl: config.publicUrl,
+    trustedProxies: config.trustedProxies,
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     deps.probe = httpProbe(probeAddress(config.edge, config.host, info.port), config.baseDomain);

@@ -26,7 +26,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   app.use("*", requestLog(logger));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
   const cookie = sessionCookie(h.publicUrl);
-  app.use("*", authenticate(h.deps, cookie));
+  app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
   app.use("*", requireSignIn());
   app.use("*", csrfGuard(new URL(h.publicUrl).origin));
   app.use("*", auditTrail(h.deps));

@@ -12,6 +12,8 @@ export type HttpDeps = {
   baseDomain: string;
   publicUrl: string;
   setup: Setup;
+  /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
+  trustedProxies?: string[];
 };
 
 export type Env = { Variables: RequestVars & AuthVars };

@@ -42,10 +42,17 @@ export function clearSessionCookie(c: Context, cookie: SessionCookie) {
   deleteCookie(c, cookie.name, { path: "/", secure: cookie.secure });
 }
 
-function clientIp(c: Context): string {
+/**
+ * The client's address: the socket's peer, or, when that peer is a trusted proxy (the
+ * local nginx), the last address the proxy appended to X-Forwarded-For.
+ */
+export function clientIp(c: Context, trustedProxies: readonly string[]): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
     ?.incoming;
-  return incoming?.socket?.remoteAddress ?? "unknown";
+  const peer = (incoming?.socket?.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
+  if (!trustedProxies.includes(peer)) return peer;
+  const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
+  return forwarded && /^[0-9a-fA-F.:]{2,45}$/.test(forwarded) ? forwarded : peer;
 }
 
 /**
@@ -55,12 +62,13 @@ function clientIp(c: Context): string {
 export function authenticate(
   deps: Deps,
   cookie: SessionCookie,
+  trustedProxies: readonly string[] = [],
 ): MiddlewareHandler<{ Variables: AuthVars }> {
   return async (c, next) => {
     c.set("principal", null);
     c.set("user", null);
     c.set("sessionId", null);
-    c.set("ip", clientIp(c));
+    c.set("ip", clientIp(c, trustedProxies));
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
