@@ -130,7 +130,13 @@ export type EdgeConfig = Readonly<{
   publicIpv4: string | null;
   publicIpv6: string | null;
   cnameTarget: string | null;
-  acme: Readonly<{ directoryUrl: string; email: string | null; caFile: string | null }>;
+  acme: Readonly<{
+    directoryUrl: string;
+    email: string | null;
+    caFile: string | null;
+    /** Tests only (no variable sets it): see AcmeIssuerOptions.skipChallengeVerification. */
+    skipChallengeVerification?: boolean;
+  }>;
 }>;
 
 export type Config = Readonly<{

@@ -7,7 +7,9 @@ import { startWorkers } from "./queue/workers.ts";
 import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
+import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
 import { openDeps } from "./services/deps.ts";
+import { syncEdge } from "./services/edge.ts";
 import { httpProbe, probeAddress } from "./services/health.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
 
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
     logger,
   });
   deps.workers = workers;
+  // nginx mode: vhosts follow the database (a new template, environments made meanwhile)
+  await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
   const setupToken = setup.issue();
   const app = createApp({
@@ -50,6 +54,8 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
   });
+  // nginx mode only (a no-op otherwise): new domains, renewals, retries after backoff
+  const stopCertificates = startCertificateScheduler(deps, { intervalMs: 60_000 });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     deps.probe = httpProbe(probeAddress(config.edge, config.host, info.port), config.baseDomain);
     logger.info(
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
     server.close();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
-    void deps.queue.idle().then(() => {
+    void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {
       db.$client.close();
       process.exit(0);
     });

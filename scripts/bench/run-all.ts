@@ -11,6 +11,7 @@ import path from "node:path";
 import { fmt, ROOT } from "./lib.ts";
 
 const ALL = ["deploy-latency", "rollback-latency", "serve-throughput", "memory"];
+ALL.push("webhook-ack", "push-to-live"); // builds from git (docs/PERFORMANCE.md, Builds)
 
 type Result = Record<string, unknown> & { name: string };
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, like, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, like, lt, type SQL, sql } from "drizzle-orm";
 import type { AuditEvent } from "../domain/auth-types.ts";
 import type { Db } from "./client.ts";
 import { auditEvents } from "./schema.ts";
@@ -14,9 +14,24 @@ export type AuditFilter = {
 
 /** Appends and reads the audit trail. There is deliberately no update or delete. */
 export function createAuditRepo(db: Db) {
+  // every state-changing request appends one row: prepared once
+  const insert = db
+    .insert(auditEvents)
+    .values({
+      at: sql.placeholder("at"),
+      actorKind: sql.placeholder("actorKind"),
+      actorId: sql.placeholder("actorId"),
+      actor: sql.placeholder("actor"),
+      action: sql.placeholder("action"),
+      target: sql.placeholder("target"),
+      result: sql.placeholder("result"),
+      status: sql.placeholder("status"),
+      ip: sql.placeholder("ip"),
+    })
+    .prepare();
   return {
     append(e: Omit<AuditEvent, "id">): void {
-      db.insert(auditEvents).values(e).run();
+      insert.run(e);
     },
     list(f: AuditFilter): AuditEvent[] {
       const where: SQL[] = [];

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { artifacts, buildLogs, builds, gitSources, webhookDeliveries } from "./schema.ts";
 
@@ -9,9 +9,15 @@ export type Artifact = typeof artifacts.$inferSelect;
 export type BuildPatch = Partial<Omit<Build, "id" | "serviceId" | "createdAt">>;
 
 export function createBuildsRepo(db: Db) {
+  // read on every webhook delivery: prepared once
+  const sourceOf = db
+    .select()
+    .from(gitSources)
+    .where(eq(gitSources.serviceId, sql.placeholder("serviceId")))
+    .prepare();
   return {
     source(serviceId: number): GitSourceRow | undefined {
-      return db.select().from(gitSources).where(eq(gitSources.serviceId, serviceId)).get();
+      return sourceOf.get({ serviceId });
     },
     saveSource(tx: Db, row: GitSourceRow): void {
       tx.insert(gitSources)

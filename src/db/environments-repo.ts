@@ -75,6 +75,21 @@ export function createEnvironmentsRepo(db: Db) {
     delete(tx: Db, id: number): void {
       tx.delete(environments).where(eq(environments.id, id)).run();
     },
+    /** The highest vhost generation of any environment: generations are unique across Berth. */
+    maxVhostGeneration(): number {
+      const row = db
+        .select({ max: sql<number | null>`max(${environments.vhostGeneration})` })
+        .from(environments)
+        .get();
+      return row?.max ?? 0;
+    },
+    /** Records the generation of the vhost nginx now serves for this environment. */
+    setVhostGeneration(tx: Db, id: number, generation: number): void {
+      tx.update(environments)
+        .set({ vhostGeneration: generation })
+        .where(eq(environments.id, id))
+        .run();
+    },
     addEvent(
       tx: Db,
       event: { environmentId: number; action: string; deploymentId?: string; message: string },

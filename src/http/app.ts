@@ -7,8 +7,13 @@ import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { authApi } from "./routes/auth-api.ts";
 import { authRoutes } from "./routes/auth-ui.ts";
+import { buildsApi } from "./routes/builds-api.ts";
+import { certificatesApi } from "./routes/certificates-api.ts";
 import { deploymentsApi } from "./routes/deployments-api.ts";
+import { domainsApi } from "./routes/domains-api.ts";
+import { hookRoutes } from "./routes/hooks.ts";
 import { servicesApi } from "./routes/services-api.ts";
+import { settingsApi } from "./routes/settings-api.ts";
 import { siteResponder } from "./routes/sites.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uiRoutes } from "./routes/ui.ts";
@@ -45,7 +50,11 @@ export function createApp(h: HttpDeps): Hono<Env> {
   });
   servicesApi(api, h);
   deploymentsApi(api, h);
+  buildsApi(api, h);
+  domainsApi(api, h);
+  certificatesApi(api, h);
   authApi(api, h);
+  settingsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
@@ -65,6 +74,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
     ),
   );
   systemRoutes(app);
+  hookRoutes(app, h);
   authRoutes(app, h, cookie);
   uiRoutes(app, h);
   app.notFound((c) =>

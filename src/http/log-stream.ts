@@ -2,27 +2,37 @@ import type { SSEStreamingApi } from "hono/streaming";
 import { type DeploymentStatus, TERMINAL } from "../domain/deployment.ts";
 import type { LogLine } from "../domain/types.ts";
 import type { Deps } from "../services/deps.ts";
+import { BUILD_TERMINAL, type Build, type BuildLogLine } from "./present-builds.ts";
 
 // a missed wake-up (or a line stored by another process) is picked up by this re-read
 const REREAD_MS = 15_000;
 
+/** Something with a stored, ordered log and a status that ends: a deployment, a build. */
+type Followed<S extends string, L extends { id: number }> = {
+  /** The current status; undefined once the subject is deleted. */
+  status(): S | undefined;
+  lines(afterId: number): L[];
+  /** Calls `wake` when there may be something new; returns the unsubscribe. */
+  subscribe(wake: () => void): () => void;
+  terminal: ReadonlySet<S>;
+};
+
 /**
- * Sends a deployment's stored log lines after `afterId` through `send`, then keeps
- * following until the deployment reaches a terminal state or the client goes away.
- * The database is the record: the log bus only says "look again". Resolves with the
- * final status ("gone" if the deployment was deleted meanwhile).
+ * Sends the stored log lines after `afterId` through `send`, then keeps following until
+ * the subject reaches a terminal state or the client goes away. The database is the
+ * record: the bus only says "look again". Resolves with the final status ("gone" if the
+ * subject was deleted meanwhile).
  */
-export async function followLog(
+async function follow<S extends string, L extends { id: number }>(
   stream: SSEStreamingApi,
-  deps: Deps,
-  deploymentId: string,
+  subject: Followed<S, L>,
   afterId: number,
-  send: (line: LogLine) => Promise<void>,
-): Promise<DeploymentStatus | "gone"> {
+  send: (line: L) => Promise<void>,
+): Promise<S | "gone"> {
   let lastId = afterId;
   let aborted = false;
   let wake: () => void = () => undefined;
-  const unsubscribe = deps.logBus.subscribe(deploymentId, () => wake());
+  const unsubscribe = subject.subscribe(() => wake());
   stream.onAbort(() => {
     aborted = true;
     wake();
@@ -30,14 +40,14 @@ export async function followLog(
   try {
     for (;;) {
       // status first: lines written with the final transition are then read below
-      const now = deps.repos.deployments.byId(deploymentId);
-      if (aborted) return now?.status ?? "gone";
-      for (const line of deps.repos.deployments.logs(deploymentId, lastId)) {
+      const now = subject.status();
+      if (aborted) return now ?? "gone";
+      for (const line of subject.lines(lastId)) {
         lastId = line.id;
         await send(line);
       }
-      if (!now) return "gone";
-      if (TERMINAL.has(now.status)) return now.status;
+      if (now === undefined) return "gone";
+      if (subject.terminal.has(now)) return now;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, REREAD_MS);
         wake = () => {
@@ -49,4 +59,48 @@ export async function followLog(
   } finally {
     unsubscribe();
   }
+}
+
+/** Follows a deployment's release log (see `follow`). */
+export function followLog(
+  stream: SSEStreamingApi,
+  deps: Deps,
+  deploymentId: string,
+  afterId: number,
+  send: (line: LogLine) => Promise<void>,
+): Promise<DeploymentStatus | "gone"> {
+  const { deployments } = deps.repos;
+  return follow(
+    stream,
+    {
+      status: () => deployments.byId(deploymentId)?.status,
+      lines: (after) => deployments.logs(deploymentId, after),
+      subscribe: (wake) => deps.logBus.subscribe(deploymentId, wake),
+      terminal: TERMINAL,
+    },
+    afterId,
+    send,
+  );
+}
+
+/** Follows a build's log (see `follow`). */
+export function followBuildLog(
+  stream: SSEStreamingApi,
+  deps: Deps,
+  buildId: string,
+  afterId: number,
+  send: (line: BuildLogLine) => Promise<void>,
+): Promise<Build["status"] | "gone"> {
+  const { builds } = deps.repos;
+  return follow(
+    stream,
+    {
+      status: () => builds.byId(buildId)?.status,
+      lines: (after) => builds.logs(buildId, after),
+      subscribe: (wake) => deps.buildBus.subscribe(buildId, wake),
+      terminal: BUILD_TERMINAL,
+    },
+    afterId,
+    send,
+  );
 }

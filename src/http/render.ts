@@ -85,6 +85,7 @@ export function render(
           role: user.role,
           users: can(p, "users.manage"),
           audit: can(p, "audit.read"),
+          settings: can(p, "settings.manage"),
         }
       : null;
   return c.html(renderView(name, { viewer, ...view.ctx }), view.status ?? 200);

@@ -6,6 +6,7 @@ import { conflict, notFound, unprocessable } from "../domain/errors.ts";
 import { assertName } from "../domain/names.ts";
 import type { Environment, Service } from "../domain/types.ts";
 import type { Deps } from "./deps.ts";
+import { applyEnvironment, applyEnvironments, removeEnvironment, removeService } from "./edge.ts";
 import { removeTree } from "./release-files.ts";
 
 export const MAX_RETENTION = 100;
@@ -44,10 +45,10 @@ export function getEnvironment(
   return { service, environment };
 }
 
-export function createService(
+export async function createService(
   deps: Deps,
   input: { name: string; kind?: ServiceKind; environments?: string[] },
-): { service: Service; environments: Environment[] } {
+): Promise<{ service: Service; environments: Environment[] }> {
   assertName("service", input.name);
   const envNames = input.environments ?? ["production"];
   if (envNames.length === 0) {
@@ -65,7 +66,7 @@ export function createService(
       "environments",
     );
   }
-  return writeTx(deps.db, (tx) => {
+  const created = writeTx(deps.db, (tx) => {
     if (deps.repos.services.byName(input.name)) {
       throw conflict("service_exists", `A service named "${input.name}" already exists.`);
     }
@@ -76,6 +77,25 @@ export function createService(
       retention: deps.defaultRetention,
     });
   });
+  await undoUnlessServed(
+    () =>
+      applyEnvironments(
+        deps,
+        created.environments.map((e) => e.id),
+      ),
+    () => writeTx(deps.db, (tx) => deps.repos.services.delete(tx, created.service.id)),
+  );
+  return created;
+}
+
+/** Runs an edge change; when nginx refuses it, undoes the row change before rethrowing. */
+async function undoUnlessServed(edge: () => Promise<void>, undo: () => void): Promise<void> {
+  try {
+    await edge();
+  } catch (err) {
+    undo();
+    throw err;
+  }
 }
 
 function refuseWhileRunning(deps: Deps, environmentIds: number[], what: string): void {
@@ -91,6 +111,8 @@ function refuseWhileRunning(deps: Deps, environmentIds: number[], what: string):
 export async function deleteService(deps: Deps, name: string): Promise<void> {
   const service = getService(deps, name);
   const envIds = deps.repos.environments.listForService(service.id).map((e) => e.id);
+  refuseWhileRunning(deps, envIds, `Service "${name}"`);
+  await removeService(deps, name);
   writeTx(deps.db, (tx) => {
     refuseWhileRunning(deps, envIds, `Service "${name}"`);
     deps.repos.services.delete(tx, service.id);
@@ -99,15 +121,15 @@ export async function deleteService(deps: Deps, name: string): Promise<void> {
   await collectBundles(deps);
 }
 
-export function createEnvironment(
+export async function createEnvironment(
   deps: Deps,
   serviceName: string,
   input: { name: string; retention?: number; spaFallback?: boolean },
-): Environment {
+): Promise<Environment> {
   const service = getService(deps, serviceName);
   assertName("environment", input.name);
   const retention = assertRetention(input.retention ?? deps.defaultRetention);
-  return writeTx(deps.db, (tx) => {
+  const env = writeTx(deps.db, (tx) => {
     if (deps.repos.environments.byName(service.id, input.name)) {
       throw conflict(
         "environment_exists",
@@ -127,17 +149,22 @@ export function createEnvironment(
     });
     return env;
   });
+  await undoUnlessServed(
+    () => applyEnvironment(deps, env.id),
+    () => writeTx(deps.db, (tx) => deps.repos.environments.delete(tx, env.id)),
+  );
+  return env;
 }
 
-export function updateEnvironment(
+export async function updateEnvironment(
   deps: Deps,
   serviceName: string,
   envName: string,
   patch: { retention?: number; spaFallback?: boolean },
-): Environment {
+): Promise<Environment> {
   const { environment } = getEnvironment(deps, serviceName, envName);
   if (patch.retention !== undefined) assertRetention(patch.retention);
-  return writeTx(deps.db, (tx) => {
+  const updated = writeTx(deps.db, (tx) => {
     const updated = deps.repos.environments.update(tx, environment.id, patch);
     const changes = [
       patch.retention !== undefined ? `retention ${patch.retention}` : null,
@@ -152,10 +179,25 @@ export function updateEnvironment(
     }
     return updated;
   });
+  // the SPA fallback is part of the vhost
+  if (patch.spaFallback !== undefined && patch.spaFallback !== environment.spaFallback) {
+    await undoUnlessServed(
+      () => applyEnvironment(deps, environment.id),
+      () =>
+        writeTx(deps.db, (tx) =>
+          deps.repos.environments.update(tx, environment.id, {
+            spaFallback: environment.spaFallback,
+          }),
+        ),
+    );
+  }
+  return updated;
 }
 
 export async function deleteEnvironment(deps: Deps, serviceName: string, envName: string) {
   const { environment } = getEnvironment(deps, serviceName, envName);
+  refuseWhileRunning(deps, [environment.id], `Environment "${envName}"`);
+  await removeEnvironment(deps, serviceName, envName);
   writeTx(deps.db, (tx) => {
     refuseWhileRunning(deps, [environment.id], `Environment "${envName}"`);
     deps.repos.environments.delete(tx, environment.id);

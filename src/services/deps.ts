@@ -5,8 +5,10 @@ import { createBuildsRepo } from "../db/builds-repo.ts";
 import type { Db } from "../db/client.ts";
 import { openDb } from "../db/client.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
+import { createDomainsRepo } from "../db/domains-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
 import { createServicesRepo } from "../db/services-repo.ts";
+import { createSettingsRepo } from "../db/settings-repo.ts";
 import { createTasksRepo } from "../db/tasks-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
@@ -27,6 +29,8 @@ export type Deps = {
     audit: ReturnType<typeof createAuditRepo>;
     builds: ReturnType<typeof createBuildsRepo>;
     tasks: ReturnType<typeof createTasksRepo>;
+    settings: ReturnType<typeof createSettingsRepo>;
+    domains: ReturnType<typeof createDomainsRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -42,6 +46,8 @@ export type Deps = {
   logger: Logger;
   secrets: Secrets;
   edge: EdgeConfig;
+  /** Sites are <label>.<baseDomain>; custom domains must not collide with them. */
+  baseDomain: string;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -75,12 +81,14 @@ export function createDeps(input: {
   logger: Logger;
   secrets?: Secrets;
   edge?: EdgeConfig;
+  baseDomain?: string;
 }): Deps {
   return {
     ...input,
     // without a configured key (tests, tools), secrets live only as long as the process
     secrets: input.secrets ?? createSecrets(randomBytes(32)),
     edge: input.edge ?? embeddedEdge,
+    baseDomain: input.baseDomain ?? "localhost",
     repos: {
       services: createServicesRepo(input.db),
       environments: createEnvironmentsRepo(input.db),
@@ -89,6 +97,8 @@ export function createDeps(input: {
       audit: createAuditRepo(input.db),
       builds: createBuildsRepo(input.db),
       tasks: createTasksRepo(input.db),
+      settings: createSettingsRepo(input.db),
+      domains: createDomainsRepo(input.db),
     },
     logBus: createLogBus(),
     buildBus: createBus<BuildEvent>(),
@@ -111,5 +121,6 @@ export function openDeps(config: Config, logger: Logger): Deps {
     logger,
     secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
     edge: config.edge,
+    baseDomain: config.baseDomain,
   });
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import AdmZip from "adm-zip";
-import type { Limits } from "../../src/config.ts";
+import type { EdgeConfig, Limits } from "../../src/config.ts";
 import { openDb } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
 import { createUrls } from "../../src/http/present.ts";
@@ -40,7 +40,7 @@ const OWNER_HASH = await hashPassword(OWNER_PASSWORD);
 
 /** The real app over a real SQLite file in a fresh temp dir. */
 export function createTestApp(
-  opts: { limits?: Partial<Limits>; retention?: number; noUsers?: boolean } = {},
+  opts: { limits?: Partial<Limits>; retention?: number; noUsers?: boolean; edge?: EdgeConfig } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const layout = createLayout(dir);
@@ -51,6 +51,7 @@ export function createTestApp(
     limits: { ...testLimits, ...opts.limits },
     defaultRetention: opts.retention ?? 10,
     logger: createLogger("silent"),
+    edge: opts.edge,
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);

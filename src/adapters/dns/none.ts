@@ -1,10 +1,11 @@
-import type { DnsProvider } from "./types.ts";
+import type { CheckableDnsProvider } from "./types.ts";
 
 /** No DNS automation: records are managed by hand, so there is nothing to write. */
-export function noneProvider(): DnsProvider {
+export function noneProvider(): CheckableDnsProvider {
   return {
     kind: "none",
     upsert: async () => ({ writes: 0 }),
     remove: async () => ({ writes: 0 }),
+    check: async () => "No DNS provider: records are managed by hand.",
   };
 }

@@ -13,3 +13,9 @@ export interface DnsProvider {
   /** Removes hostname's A/AAAA/CNAME records; idempotent. */
   remove(hostname: string): Promise<{ writes: number }>;
 }
+
+/** A provider that can also verify its credentials without changing anything. */
+export type CheckableDnsProvider = DnsProvider & {
+  /** Resolves to a sentence saying what was verified; rejects with a DomainError. */
+  check(): Promise<string>;
+};

@@ -15,9 +15,14 @@ export function isPublic(path: string): boolean {
     path === "/login" ||
     path === "/logout" ||
     path === "/setup" ||
-    path.startsWith("/assets/")
+    path.startsWith("/assets/") ||
+    // deploy hooks authenticate each delivery by the service's webhook secret
+    path.startsWith("/hooks/")
   );
 }
+
+/** Who a deploy hook's request comes from, for the audit trail: "github" or "gitlab". */
+const hookActor = (path: string) => /^\/hooks\/(github|gitlab)\//.exec(path)?.[1];
 
 const wantsHtml = (c: Context) => !c.req.path.startsWith("/api/") && c.req.method === "GET";
 
@@ -89,6 +94,7 @@ export function auditTrail(deps: Deps): MiddlewareHandler<Vars> {
         target: c.req.path,
         status,
         ip: c.get("ip"),
+        actorHint: hookActor(c.req.path),
       });
     }
   };

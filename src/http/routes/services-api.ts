@@ -55,11 +55,11 @@ export function servicesApi(app: Api, h: HttpDeps): void {
       request: body(CreateServiceBody),
       responses: { 201: json(ServiceSchema, "Created"), ...errors(400, 409, 422) },
     }),
-    (c) => {
+    async (c) => {
       if (!canCreateService(c.get("principal") as Principal)) {
         throw forbidden("A user or key limited to some services cannot create services.");
       }
-      const { service } = createService(deps, c.req.valid("json"));
+      const { service } = await createService(deps, c.req.valid("json"));
       return c.json(serviceJson(service), 201);
     },
   );
@@ -119,9 +119,9 @@ export function servicesApi(app: Api, h: HttpDeps): void {
       request: { params: ServiceParam, ...body(CreateEnvironmentBody) },
       responses: { 201: json(EnvironmentSchema, "Created"), ...errors(400, 404, 409, 422) },
     }),
-    (c) => {
+    async (c) => {
       const name = c.req.valid("param").service;
-      const env = createEnvironment(deps, name, c.req.valid("json"));
+      const env = await createEnvironment(deps, name, c.req.valid("json"));
       return c.json(envJson(getService(deps, name), env), 201);
     },
   );
@@ -175,9 +175,9 @@ export function servicesApi(app: Api, h: HttpDeps): void {
       request: { params: EnvParam, ...body(UpdateEnvironmentBody) },
       responses: { 200: json(EnvironmentSchema, "Updated"), ...errors(400, 404, 422) },
     }),
-    (c) => {
+    async (c) => {
       const p = c.req.valid("param");
-      const env = updateEnvironment(deps, p.service, p.env, c.req.valid("json"));
+      const env = await updateEnvironment(deps, p.service, p.env, c.req.valid("json"));
       return c.json(envJson(getService(deps, p.service), env), 200);
     },
   );

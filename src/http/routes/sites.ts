@@ -46,8 +46,38 @@ export function siteResponder(h: HttpDeps) {
     return serveRelease(root, request, { spaFallback: env.spaFallback });
   }
 
+  const ownHost = new URL(h.publicUrl).hostname;
+
+  /** A custom domain of an environment (or its www name, which redirects to it). */
+  function customDomain(host: string | undefined, request: Request): Promise<Response> | null {
+    const hostname = host?.replace(/:\d+$/, "").replace(/\.$/, "").toLowerCase();
+    // Berth's own address is never a site; a name without a dot is never a domain
+    if (!hostname || hostname === ownHost || !hostname.includes(".")) return null;
+    const domain = deps.repos.domains.byHostname(hostname);
+    if (domain) {
+      const env = deps.repos.environments.byId(domain.environmentId);
+      const service = env && deps.repos.services.byId(env.serviceId);
+      if (!env || !service) return null;
+      return serve({ kind: "environment", service: service.name, environment: env.name }, request);
+    }
+    if (!hostname.startsWith("www.")) return null;
+    const bare = deps.repos.domains.byHostname(hostname.slice(4));
+    if (!bare?.wwwRedirect) return null;
+    const url = new URL(request.url);
+    const port = host?.match(/:\d+$/)?.[0] ?? "";
+    return Promise.resolve(
+      new Response(null, {
+        status: 301,
+        headers: {
+          location: `${url.protocol}//${bare.hostname}${port}${url.pathname}${url.search}`,
+        },
+      }),
+    );
+  }
+
   return (c: Context): Promise<Response> | null => {
-    const target = parseSiteHost(c.req.header("host"), baseDomain);
-    return target ? serve(target, c.req.raw) : null;
+    const host = c.req.header("host");
+    const target = parseSiteHost(host, baseDomain);
+    return target ? serve(target, c.req.raw) : customDomain(host, c.req.raw);
   };
 }

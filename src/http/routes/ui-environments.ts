@@ -10,6 +10,8 @@ import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { render } from "../render.ts";
 import { receiveUpload } from "../upload.ts";
+import { type DomainForm, domainsContext, type EnvPage } from "./ui-domains.ts";
+import { type HealthForm, healthValues } from "./ui-health.ts";
 import {
   abilities,
   afterChange,
@@ -27,6 +29,8 @@ const PAGE = "pages/environments/show.njk";
 
 type SettingsForm = { values: Record<string, string>; errors: FieldErrors; saved?: boolean };
 type EnvPageOptions = {
+  domainForm?: DomainForm;
+  healthForm?: HealthForm;
   settings?: SettingsForm;
   historyError?: string;
   uploadError?: string;
@@ -38,7 +42,8 @@ type EnvPageOptions = {
 // deployment-settled (the release log panel found its deployment finished)
 const trigger = (name: string) => JSON.stringify({ [name]: { target: "body" } });
 
-export function uiEnvironments(ui: Ui, h: HttpDeps): void {
+/** Registers the environment page's routes; returns the page renderer for its other cards. */
+export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
   const { deps } = h;
   const base = "/services/:service/environments/:env";
 
@@ -71,6 +76,8 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): void {
         lines,
         lastLogId: lines.at(-1)?.id ?? 0,
         events: deps.repos.environments.events(environment.id, ACTIVITY_MAX),
+        ...domainsContext(deps, environment.id, opts.domainForm),
+        healthForm: opts.healthForm ?? healthValues(environment),
         settings: opts.settings ?? {
           values: {
             retention: String(environment.retention),
@@ -188,4 +195,5 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): void {
       });
     return c.redirect(`/deployments/${done.value.id}`, 303);
   });
+  return envPage;
 }

@@ -4,9 +4,13 @@ import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { render } from "../render.ts";
 import { uiAdmin } from "./ui-admin.ts";
+import { uiBuilds } from "./ui-builds.ts";
 import { uiDeployments } from "./ui-deployments.ts";
+import { uiDomains } from "./ui-domains.ts";
 import { uiEnvironments } from "./ui-environments.ts";
+import { uiHealth } from "./ui-health.ts";
 import { uiServices } from "./ui-services.ts";
+import { uiSettings } from "./ui-settings.ts";
 
 /** The htmx web UI: server-rendered pages whose parts htmx swaps in place. */
 export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
@@ -25,8 +29,12 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
     });
   });
   uiServices(ui, h);
-  uiEnvironments(ui, h);
+  const envPage = uiEnvironments(ui, h);
+  uiDomains(ui, h, envPage);
+  uiHealth(ui, h, envPage);
+  uiBuilds(ui, h);
   uiDeployments(ui, h);
   uiAdmin(ui, h);
+  uiSettings(ui, h);
   app.route("/", ui);
 }

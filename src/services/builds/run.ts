@@ -83,11 +83,15 @@ export async function runBuild(
       if (signal.aborted) throw new BuildStop("Cancelled.", "cancelled");
     };
 
-    log(`Checking out ${build.ref} of ${source.repoUrl}.`);
+    // a push names its commit: build exactly that, even if the branch has moved on since
+    const wanted = build.commitSha ?? build.ref;
+    log(
+      `Checking out ${build.commitSha ? `${build.ref} at ${build.commitSha.slice(0, 12)}` : build.ref} of ${source.repoUrl}.`,
+    );
     const t0 = Date.now();
     const head = await checkout({
       url: source.repoUrl,
-      ref: build.ref,
+      ref: wanted,
       dir,
       credentials: credentialsOf(deps, source),
       env: cleanEnv(opts.baseEnv, {}),

@@ -103,6 +103,13 @@ export function configureSource(
           : x.value;
     return { name: x.name, value, secret: x.secret };
   });
+  if (input.credential && v.repo.kind === "file") {
+    throw unprocessable(
+      "credential_not_used",
+      "A local or file:// repository takes no token or key; leave the field empty.",
+      "credential",
+    );
+  }
   let credential = existing?.credential ?? null;
   if (input.credential !== undefined)
     credential = input.credential === "" ? null : deps.secrets.encrypt(input.credential);

@@ -1,0 +1,112 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client.ts";
+import { createLogger } from "../../src/log.ts";
+import { queueBuild } from "../../src/services/builds/queue.ts";
+import { configureSource } from "../../src/services/builds/source.ts";
+import { createService } from "../../src/services/catalog.ts";
+import { createDeps } from "../../src/services/deps.ts";
+import { createLayout } from "../../src/services/layout.ts";
+import { createSecrets } from "../../src/services/secrets.ts";
+import { testLimits } from "../helpers/app.ts";
+import { makeRepo } from "../helpers/git-repo.ts";
+import { fetchSite, type RunningServer, startServer } from "../helpers/server.ts";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-build-crash-"));
+const dataDir = path.join(root, "data");
+const secretKey = "11".repeat(32);
+let server: RunningServer | undefined;
+afterAll(async () => {
+  await server?.kill9();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Writes a service, its git source and two queued builds into the data dir, as the API would. */
+async function seed(repoUrl: string, marker: string): Promise<[string, string]> {
+  const layout = createLayout(dataDir);
+  const db = openDb(layout.dbFile);
+  try {
+    const secrets = createSecrets(Buffer.from(secretKey, "hex"));
+    const deps = createDeps({
+      db,
+      layout,
+      limits: testLimits,
+      defaultRetention: 10,
+      logger: createLogger("silent"),
+      secrets,
+    });
+    const { service } = await createService(deps, { name: "app" });
+    configureSource(deps, service, {
+      repoUrl,
+      // the build of branch "slow" blocks until Berth is killed under it
+      commands: [
+        `if [ -e slow ]; then echo $$ > ${marker}; sleep 300; fi; mkdir -p dist; echo built > dist/index.html`,
+      ],
+      outputDir: "dist",
+      branches: { main: "production", slow: "production" },
+    });
+    const slow = queueBuild(deps, service, { trigger: "manual", triggeredBy: "test", ref: "slow" });
+    const quick = queueBuild(deps, service, {
+      trigger: "manual",
+      triggeredBy: "test",
+      ref: "main",
+    });
+    return [slow.id, quick.id];
+  } finally {
+    db.$client.close();
+  }
+}
+
+const buildOf = async (s: RunningServer, id: string) => {
+  const b = s.api(`/builds/${id}`);
+  return (await (await b).json()) as { status: string };
+};
+
+describe("kill -9 of the server in the middle of a build", () => {
+  it("marks the running build interrupted at the next start and still runs the queued one", async () => {
+    const repo = makeRepo(root);
+    repo.commit({ README: "main" }, "main");
+    repo.commit({ slow: "yes" }, "slow", "slow");
+    const marker = path.join(root, "started");
+    fs.mkdirSync(dataDir, { recursive: true });
+    const [slow, quick] = await seed(repo.url, marker);
+
+    server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
+    const deadline = Date.now() + 20_000;
+    while (!fs.existsSync(marker) || fs.readFileSync(marker, "utf8").trim() === "") {
+      if (Date.now() > deadline)
+        throw new Error(`the slow build never started:\n${server.output()}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await server.kill9();
+    // a kill -9 leaves the build's process group behind; the test stops it by its id
+    const group = Number(fs.readFileSync(marker, "utf8").trim());
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // already gone
+    }
+
+    server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
+    expect((await buildOf(server, slow)).status).toBe("interrupted");
+    const until = Date.now() + 30_000;
+    let status = "";
+    while (Date.now() < until) {
+      status = (await buildOf(server, quick)).status;
+      if (!["queued", "running"].includes(status)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe("succeeded");
+    for (
+      let i = 0;
+      (await fetchSite(server, "production--app.localhost")).body !== "built\n";
+      i++
+    ) {
+      if (i > 200) throw new Error("the queued build's release was never served");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(fs.existsSync(path.join(dataDir, "builds", slow))).toBe(false);
+  }, 90_000);
+});
