@@ -54,6 +54,8 @@ readonly UNIT_FILE=/etc/systemd/system/berth.service
 readonly SUDOERS_FILE=/etc/sudoers.d/berth
 readonly CLI_FILE=/usr/local/bin/berth
 readonly NGINX_CONF=/etc/nginx/conf.d/berth.conf
+# main-context directives: Debian's nginx.conf includes modules-enabled/*.conf at the top
+readonly NGINX_MAIN_CONF=/etc/nginx/modules-enabled/90-berth.conf
 readonly NGINX_DIR=/etc/nginx/berth
 readonly SITES_AVAILABLE=$NGINX_DIR/sites-available
 readonly SITES_ENABLED=$NGINX_DIR/sites-enabled
@@ -630,6 +632,11 @@ do_install() {
   write_sudoers
   write_cli
   write_nginx_conf
+  # Berth's vhosts pick caching and SPA behaviour with regex maps: JIT makes them cheap
+  write_file 0644 root root "$(p "$NGINX_MAIN_CONF")" <<EOF
+# Written by install.sh for Berth.
+pcre_jit on;
+EOF
   reload_nginx
   start_berth
   say "installed: configuration $ENV_FILE, data $DATA_DIR, logs: journalctl -u berth"
@@ -649,7 +656,7 @@ do_uninstall() {
       if [ -e "$file" ] || [ -L "$file" ]; then rm -f "$file"; fi
     done
   done
-  for file in "$UNIT_FILE" "$SUDOERS_FILE" "$CLI_FILE" "$NGINX_CONF"; do
+  for file in "$UNIT_FILE" "$SUDOERS_FILE" "$CLI_FILE" "$NGINX_CONF" "$NGINX_MAIN_CONF"; do
     rm -f "$(p "$file")"
   done
   for dir in "$NGINX_DIR" "$APP_DIR" "$APP_DIR.new" "$APP_DIR.old"; do

@@ -120,6 +120,7 @@ async function main(): Promise<void> {
       `worst ratio ${fmt(worst, 3)} (target >= 0.95), ${failures} failed requests: ${met ? "MET" : "MISSED"}`,
     );
     emitResult("edge-overhead", {
+      pcreJit: JIT,
       rounds: ROUNDS,
       seconds: SECONDS,
       connections: CONNECTIONS,

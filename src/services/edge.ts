@@ -7,29 +7,19 @@ import {
   isServiceFile,
   previewsFileName,
   renderCommon,
-  renderPreviews,
-  renderVhost,
   vhostFileName,
 } from "../adapters/nginx/render.ts";
-import { type Runner, runArgv } from "../adapters/nginx/run.ts";
+import { runArgv } from "../adapters/nginx/run.ts";
 import { writeTx } from "../db/client.ts";
-import { wwwOf } from "../domain/hostnames.ts";
-import { environmentLabel } from "../domain/hosts.ts";
 import type { Environment, Service } from "../domain/types.ts";
-import { certificateFor } from "./certificates.ts";
 import type { Deps } from "./deps.ts";
+import { nextGenerations, previewsText, serverNames, siteHost, vhostText } from "./edge-files.ts";
 
 /**
  * The edge in nginx mode: one vhost per environment, one preview server per service,
  * written from the database. Deploys and rollbacks never come here: the vhost's root is
  * the environment's `current` symlink.
  */
-
-/** How commands run; tests and benchmarks may count or slow them. */
-let runner: Runner = runArgv;
-export function setEdgeRunner(next: Runner | null): void {
-  runner = next ?? runArgv;
-}
 
 // nginx has one configuration: changes to it (and the reloads) happen one at a time
 const queues = new Map<string, Promise<unknown>>();
@@ -47,62 +37,6 @@ function serialized<T>(deps: Deps, work: () => Promise<T>): Promise<T> {
 
 const isNginx = (deps: Deps) => deps.edge.mode === "nginx";
 
-function siteHost(deps: Deps, service: string, env: string): string {
-  return `${environmentLabel(service, env)}.${deps.baseDomain}`;
-}
-
-/** The vhost text of one environment at `generation`, from its row, domains and certificates. */
-function vhostText(deps: Deps, service: Service, env: Environment, generation: number): string {
-  const domains = deps.repos.domains.listForEnvironment(env.id);
-  const host = siteHost(deps, service.name, env.name);
-  return renderVhost({
-    service: service.name,
-    environment: env.name,
-    generation,
-    root: deps.layout.current(service.name, env.name),
-    acmeWebroot: deps.layout.acmeWebroot,
-    spaFallback: env.spaFallback,
-    listen: deps.edge.nginx.listen,
-    listenTls: deps.edge.nginx.listenTls,
-    names: [
-      { name: host, cert: certificateFor(deps, host) },
-      ...domains.map((d) => ({ name: d.hostname, cert: certificateFor(deps, d.hostname) })),
-    ],
-    // one certificate covers <host> and www.<host> (see domain/certificates.ts)
-    redirects: domains
-      .filter((d) => d.wwwRedirect)
-      .map((d) => ({
-        from: wwwOf(d.hostname),
-        to: d.hostname,
-        cert: certificateFor(deps, d.hostname),
-      })),
-  });
-}
-
-function previewsText(deps: Deps, service: Service, envs: Environment[]): string | null {
-  if (envs.length === 0) return null;
-  return renderPreviews({
-    service: service.name,
-    baseDomain: deps.baseDomain,
-    listen: deps.edge.nginx.listen,
-    acmeWebroot: deps.layout.acmeWebroot,
-    environments: envs.map((e) => ({
-      name: e.name,
-      releasesDir: deps.layout.releasesDir(service.name, e.name),
-      spaFallback: e.spaFallback,
-    })),
-  });
-}
-
-function serverNames(deps: Deps, service: Service, env: Environment): string[] {
-  const domains = deps.repos.domains.listForEnvironment(env.id);
-  return [
-    siteHost(deps, service.name, env.name),
-    ...domains.map((d) => d.hostname),
-    ...domains.filter((d) => d.wwwRedirect).map((d) => wwwOf(d.hostname)),
-  ];
-}
-
 function baseOptions(deps: Deps): Omit<ApplyOptions, "changes" | "serverNames" | "verify"> {
   const nginx = deps.edge.nginx;
   return {
@@ -110,7 +44,7 @@ function baseOptions(deps: Deps): Omit<ApplyOptions, "changes" | "serverNames" |
     sitesEnabled: nginx.sitesEnabled,
     testArgv: testArgv(nginx),
     reloadArgv: reloadArgv(nginx),
-    run: runner,
+    run: runArgv,
   };
 }
 
@@ -129,16 +63,6 @@ function recordFailure(deps: Deps, environmentIds: number[], err: unknown): void
       });
     }
   });
-}
-
-/**
- * The next vhost generations. They are unique across Berth, not only per environment, so
- * no other vhost (one that claims the same name, or the default server) can answer a
- * verification with the number it waits for.
- */
-function nextGenerations(deps: Deps): () => number {
-  let last = deps.repos.environments.maxVhostGeneration();
-  return () => ++last;
 }
 
 async function applyMany(deps: Deps, environmentIds: number[]): Promise<void> {
