@@ -106,10 +106,16 @@ export function uiBuilds(ui: Ui, h: HttpDeps): void {
       });
     }
     const newSecret = done.value.secret ?? undefined;
-    // the first save makes the webhook secret: the answer must show it, so no redirect
-    if (newSecret) return buildsPage(c, "_source", { newSecret });
-    return afterChange(c, here(c), () => {
+    // the builds and artifacts cards follow the source (Build now appears once there is one)
+    const changed = () =>
       c.header("HX-Trigger", JSON.stringify({ "source-changed": { target: "body" } }));
+    // the first save makes the webhook secret: the answer must show it, so no redirect
+    if (newSecret) {
+      changed();
+      return buildsPage(c, "_source", { newSecret });
+    }
+    return afterChange(c, here(c), () => {
+      changed();
       return buildsPage(c, "_source", { sourceForm: savedForm(deps, service) });
     });
   });
