@@ -119,3 +119,23 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
+
+export const PAGE_MAX = 100;
+
+/** `?limit=&before=`: newest first, `before` is the previous page's nextCursor. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
+  before: z.string().optional().openapi({ description: "The nextCursor of the previous page" }),
+});
+
+export const pageOf = <T extends z.ZodType>(item: T, description: string) =>
+  json(z.object({ items: z.array(item), nextCursor: z.string().nullable() }), description);
+
+/** A page from `limit + 1` rows: the extra row only says there is more. */
+export function paged<R extends { id: string }, T>(rows: R[], limit: number, present: (r: R) => T) {
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map(present),
+    nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}

@@ -9,11 +9,9 @@ import type { Api, HttpDeps } from "../context.ts";
 import { followBuildLog } from "../log-stream.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { type Build, presentBuild, presentBuildLine } from "../present-builds.ts";
-import { errors, IdParam, json, ServiceParam } from "../schemas.ts";
+import { errors, IdParam, json, PageQuery, paged, pageOf, ServiceParam } from "../schemas.ts";
 import { artifactsApi } from "./artifacts-api.ts";
 import { sourceApi } from "./source-api.ts";
-
-const PAGE_MAX = 100;
 
 /** Builds from git: sources, builds and their logs, artifacts, health checks. */
 export function buildsApi(app: Api, h: HttpDeps): void {
@@ -66,19 +64,10 @@ export function buildsApi(app: Api, h: HttpDeps): void {
       summary: "List a service's builds, newest first",
       request: {
         params: ServiceParam,
-        query: z.object({
-          limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
-          before: z
-            .string()
-            .optional()
-            .openapi({ description: "The nextCursor of the previous page" }),
-        }),
+        query: PageQuery,
       },
       responses: {
-        200: json(
-          z.object({ items: z.array(BuildSchema), nextCursor: z.string().nullable() }),
-          "A page of builds",
-        ),
+        200: pageOf(BuildSchema, "A page of builds"),
         ...errors(400, 404),
       },
     }),
@@ -87,9 +76,10 @@ export function buildsApi(app: Api, h: HttpDeps): void {
       const q = c.req.valid("query");
       const limit = q.limit ?? 20;
       const rows = deps.repos.builds.listForService(service.id, limit + 1, q.before);
-      const items = rows.slice(0, limit).map((b) => presentBuild(deps, service.name, b));
-      const nextCursor = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
-      return c.json({ items, nextCursor }, 200);
+      return c.json(
+        paged(rows, limit, (b) => presentBuild(deps, service.name, b)),
+        200,
+      );
     },
   );
 

@@ -17,11 +17,12 @@ import {
   IdParam,
   json,
   LogLineSchema,
+  PageQuery,
+  paged,
+  pageOf,
   RollbackBody,
 } from "../schemas.ts";
 import { receiveUpload } from "../upload.ts";
-
-const PAGE_MAX = 100;
 
 export function deploymentsApi(app: Api, h: HttpDeps): void {
   const { deps, urls } = h;
@@ -106,19 +107,10 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
       summary: "List an environment's deployments, newest first",
       request: {
         params: EnvParam,
-        query: z.object({
-          limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
-          before: z
-            .string()
-            .optional()
-            .openapi({ description: "The nextCursor of the previous page" }),
-        }),
+        query: PageQuery,
       },
       responses: {
-        200: json(
-          z.object({ items: z.array(DeploymentSchema), nextCursor: z.string().nullable() }),
-          "A page of deployments",
-        ),
+        200: pageOf(DeploymentSchema, "A page of deployments"),
         ...errors(400, 404),
       },
     }),
@@ -128,9 +120,10 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
       const { environment } = getEnvironment(deps, p.service, p.env);
       const limit = q.limit ?? 20;
       const rows = deps.repos.deployments.listForEnvironment(environment.id, limit + 1, q.before);
-      const items = rows.slice(0, limit).map((d) => presentDeployment(urls, p.service, p.env, d));
-      const nextCursor = rows.length > limit ? (items.at(-1)?.id ?? null) : null;
-      return c.json({ items, nextCursor }, 200);
+      return c.json(
+        paged(rows, limit, (d) => presentDeployment(urls, p.service, p.env, d)),
+        200,
+      );
     },
   );
 
