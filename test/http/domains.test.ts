@@ -316,3 +316,42 @@ describe("embedded serving of custom domains", () => {
     expect((await t.request("/api/v1/services")).status).toBe(200);
   });
 });
+
+describe("certificate retry from the UI", () => {
+  it("offers Retry certificate only for a failed certificate in nginx mode, and refuses it in embedded mode", async () => {
+    const t2 = createTestApp();
+    try {
+      await t2.json("/api/v1/services", "POST", { name: "shop" });
+      await t2.json("/api/v1/services/shop/environments/production/domains", "POST", {
+        hostname: "shop.example",
+      });
+      const row = t2.deps.repos.domains.listForEnvironment(
+        (
+          t2.deps.repos.environments.byName(
+            (t2.deps.repos.services.byName("shop") as { id: number }).id,
+            "production",
+          ) as { id: number }
+        ).id,
+      )[0] as { id: number };
+      t2.deps.db.$client
+        .prepare(
+          "update domains set cert_status = 'error', cert_message = 'CA said no' where id = ?",
+        )
+        .run(row.id);
+      const page = await (await t2.request("/services/shop/environments/production")).text();
+      expect(page).toContain("CA said no");
+      expect(page).not.toContain("Retry certificate"); // embedded mode issues no certificates
+      const res = await t2.request(
+        "/services/shop/environments/production/domains/shop.example/certificate",
+        {
+          method: "POST",
+          headers: { "hx-request": "true" },
+        },
+      );
+      expect(res.status).toBe(409);
+      expect(await res.text()).toContain("only when nginx serves the sites");
+    } finally {
+      await t2.close();
+    }
+  });
+});

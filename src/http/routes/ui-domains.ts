@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Domain } from "../../domain/types.ts";
+import { retryCertificate } from "../../services/certificate-request.ts";
 import type { Deps } from "../../services/deps.ts";
 import { addDomain, removeDomain } from "../../services/domains.ts";
 import type { Env, HttpDeps } from "../context.ts";
@@ -44,7 +45,7 @@ export function domainsContext(deps: Deps, environmentId: number, form?: DomainF
     dns: DNS_BADGE[d.dnsStatus],
     cert: CERT_BADGE[d.certStatus],
   }));
-  return { domains, domainForm: form ?? emptyForm() };
+  return { domains, domainForm: form ?? emptyForm(), edgeMode: deps.edge.mode };
 }
 
 /** The field a failed add belongs beside: the hostname, unless it is about something else. */
@@ -84,6 +85,20 @@ export function uiDomains(ui: Ui, h: HttpDeps, envPage: EnvPage): void {
       });
     }
     return changed(c, { ...emptyForm(), added: done.value.hostname });
+  });
+
+  // "try again now" for a certificate that failed (nginx mode): the request runs in the background
+  ui.post(`${base}/:hostname/certificate`, guard("services.write", serviceParam), async (c) => {
+    const done = await attempt(() =>
+      retryCertificate(deps, c.req.param("service"), c.req.param("env"), c.req.param("hostname")),
+    );
+    if (!done.ok) {
+      return envPage(c, "_domains", {
+        domainForm: { ...emptyForm(), errors: { list: done.error.message } },
+        status: statusFor(done.error),
+      });
+    }
+    return changed(c, emptyForm());
   });
 
   ui.post(`${base}/:hostname/delete`, guard("services.write", serviceParam), async (c) => {
