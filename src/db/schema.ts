@@ -287,6 +287,8 @@ export const builds = sqliteTable(
     artifactId: text("artifact_id"),
     deploymentId: text("deployment_id"),
     cancelRequested: integer("cancel_requested", { mode: "boolean" }).notNull().default(false),
+    /** Process group of the command running now, so a restart can stop what a crash left. */
+    pgid: integer("pgid"),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),

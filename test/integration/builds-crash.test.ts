@@ -59,6 +59,16 @@ async function seed(repoUrl: string, marker: string): Promise<[string, string]> 
   }
 }
 
+/** Running, and not a zombie (orphans here are reparented to a PID 1 that does not reap). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
 const buildOf = async (s: RunningServer, id: string) => {
   const b = s.api(`/builds/${id}`);
   return (await (await b).json()) as { status: string };
@@ -81,16 +91,20 @@ describe("kill -9 of the server in the middle of a build", () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     await server.kill9();
-    // a kill -9 leaves the build's process group behind; the test stops it by its id
+    // a kill -9 leaves the build's process group running: the restart must stop it
     const group = Number(fs.readFileSync(marker, "utf8").trim());
-    try {
-      process.kill(-group, "SIGKILL");
-    } catch {
-      // already gone
-    }
+    expect(alive(group)).toBe(true);
 
-    server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
-    expect((await buildOf(server, slow)).status).toBe("interrupted");
+    try {
+      server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
+      expect((await buildOf(server, slow)).status).toBe("interrupted");
+      const until = Date.now() + 5_000;
+      while (alive(group) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      expect(alive(group)).toBe(false);
+    } finally {
+      // whatever happened above, nothing of this test outlives it
+      if (alive(group)) process.kill(-group, "SIGKILL");
+    }
     const until = Date.now() + 30_000;
     let status = "";
     while (Date.now() < until) {

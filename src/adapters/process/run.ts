@@ -18,6 +18,8 @@ export type RunOptions = {
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL to the process group. Default 5 s. */
   graceMs?: number;
+  /** Told the pid of the started command, which is also its process group id. */
+  onStart?: (pid: number) => void;
 };
 
 export type RunResult = {
@@ -157,6 +159,7 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
       return;
     }
 
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
     child.stdout?.on("data", (bytes: Buffer) => output.write("stdout", bytes));
     child.stderr?.on("data", (bytes: Buffer) => output.write("stderr", bytes));
     // a read error on a pipe only means no more output; unhandled, it would crash Berth

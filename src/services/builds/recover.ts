@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Deps } from "../deps.ts";
 import { removeTree } from "../release-files.ts";
 import { buildLog } from "./log.ts";
@@ -13,6 +14,14 @@ export async function recoverBuilds(deps: Deps): Promise<number> {
     tasks.finish(task.id, "interrupted");
     const build = builds.byId(task.subjectId);
     if (build?.status === "running" || build?.status === "queued") {
+      if (build.pgid !== null && stopLeftovers(build.id, build.pgid)) {
+        buildLog(
+          deps,
+          build.id,
+          `Stopped the processes the interrupted command left (group ${build.pgid}).`,
+          "warn",
+        );
+      }
       buildLog(deps, build.id, "Interrupted: Berth stopped while this build was running.", "error");
       builds.update(build.id, {
         status: "interrupted",
@@ -29,4 +38,24 @@ export async function recoverBuilds(deps: Deps): Promise<number> {
   }
   await removeTree(deps.layout.buildsDir);
   return count;
+}
+
+/**
+ * Kills the process group a crashed Berth's build left running, but only when the group
+ * leader still carries that build's BERTH_BUILD_ID: after a reboot the id may be anyone's.
+ */
+export function stopLeftovers(buildId: string, pgid: number): boolean {
+  let environ: string;
+  try {
+    environ = fs.readFileSync(`/proc/${pgid}/environ`, "utf8");
+  } catch {
+    return false;
+  }
+  if (!environ.split("\0").includes(`BERTH_BUILD_ID=${buildId}`)) return false;
+  try {
+    process.kill(-pgid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -78,7 +78,11 @@ export async function runBuild(
   const dir = path.join(work, "src");
   try {
     const secrets = secretValues(deps, source);
-    const env = cleanEnv(opts.baseEnv, buildVariables(deps, source));
+    // BERTH_BUILD_ID marks the build's processes, so a restart can tell them from others
+    const env = {
+      ...cleanEnv(opts.baseEnv, buildVariables(deps, source)),
+      BERTH_BUILD_ID: buildId,
+    };
     const stopIfCancelled = () => {
       if (signal.aborted) throw new BuildStop("Cancelled.", "cancelled");
     };
@@ -125,6 +129,7 @@ export async function runBuild(
         onOutput: (c) => buildLog(deps, buildId, c.text, "info", c.stream),
         signal,
         graceMs: opts.graceMs,
+        onStart: (pgid) => builds.update(buildId, { pgid }),
       });
       if (res.cancelled) throw new BuildStop("Cancelled: the command was stopped.", "cancelled");
       if (res.timedOut) {
