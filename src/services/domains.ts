@@ -4,7 +4,7 @@ import { assertHostname, wwwOf } from "../domain/hostnames.ts";
 import type { Domain } from "../domain/types.ts";
 import { getEnvironment } from "./catalog.ts";
 import type { Deps } from "./deps.ts";
-import { dnsProviderFor, dnsTarget } from "./dns.ts";
+import { removeDomainDns, syncDomainDns } from "./dns.ts";
 import { applyEnvironment } from "./edge.ts";
 
 /** The custom domains of one environment, by hostname. */
@@ -22,41 +22,9 @@ function holderOf(deps: Deps, name: string): Domain | undefined {
   return bare?.wwwRedirect ? bare : undefined;
 }
 
-function describeTarget(deps: Deps): string | null {
-  const t = dnsTarget(deps);
-  if (t.cname) return `a CNAME to ${t.cname}`;
-  const parts = [t.ipv4 && `an A record to ${t.ipv4}`, t.ipv6 && `an AAAA record to ${t.ipv6}`];
-  const text = parts.filter(Boolean).join(" and ");
-  return text || null;
-}
-
 /** Writes the DNS records of a new domain; the outcome goes on the row, never thrown. */
 async function publishDns(deps: Deps, domain: Domain): Promise<Domain> {
-  const names = domain.wwwRedirect ? [domain.hostname, wwwOf(domain.hostname)] : [domain.hostname];
-  const target = describeTarget(deps);
-  let status: Domain["dnsStatus"];
-  let message: string;
-  try {
-    const provider = await dnsProviderFor(deps);
-    if (provider.kind === "none") {
-      status = "none";
-      message = target
-        ? `No DNS provider: create ${target} for ${names.join(" and ")} yourself.`
-        : `No DNS provider: point ${names.join(" and ")} at this server yourself.`;
-    } else if (!target) {
-      status = "error";
-      message =
-        "No DNS target: set BERTH_PUBLIC_IPV4, BERTH_PUBLIC_IPV6 or BERTH_DNS_CNAME_TARGET so Berth knows where to point the records.";
-    } else {
-      let writes = 0;
-      for (const name of names) writes += (await provider.upsert(name, dnsTarget(deps))).writes;
-      status = "ok";
-      message = `${provider.kind}: ${target} (${writes === 0 ? "already in place" : `${writes} record change${writes === 1 ? "" : "s"}`}).`;
-    }
-  } catch (err) {
-    status = "error";
-    message = `DNS update failed: ${(err as Error).message}`;
-  }
+  const { status, message } = await syncDomainDns(deps, domain);
   return writeTx(deps.db, (tx) => {
     const row = deps.repos.domains.setDns(tx, domain.id, status, message);
     if (status === "error") {
@@ -167,14 +135,9 @@ export async function removeDomain(
   }
   let dnsNote = "";
   if (row.dnsStatus === "ok" || row.dnsStatus === "error") {
-    try {
-      const provider = await dnsProviderFor(deps);
-      for (const name of row.wwwRedirect ? [hostname, wwwOf(hostname)] : [hostname]) {
-        await provider.remove(name);
-      }
-    } catch (err) {
-      dnsNote = ` Its DNS records could not be removed: ${(err as Error).message}`;
-    }
+    const removed = await removeDomainDns(deps, hostname, { wwwRedirect: row.wwwRedirect });
+    if (removed.status === "error")
+      dnsNote = ` Its DNS records could not be removed: ${removed.message}`;
   }
   writeTx(deps.db, (tx) => {
     deps.repos.environments.addEvent(tx, {
