@@ -11,7 +11,7 @@ import { createDeps } from "../../src/services/deps.ts";
 import { createLayout } from "../../src/services/layout.ts";
 import { createSecrets } from "../../src/services/secrets.ts";
 import { testLimits } from "../helpers/app.ts";
-import { makeRepo } from "../helpers/git-repo.ts";
+import { createBareRepo } from "../helpers/bare-repo.ts";
 import { fetchSite, type RunningServer, startServer } from "../helpers/server.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-build-crash-"));
@@ -76,8 +76,7 @@ const buildOf = async (s: RunningServer, id: string) => {
 
 describe("kill -9 of the server in the middle of a build", () => {
   it("marks the running build interrupted at the next start and still runs the queued one", async () => {
-    const repo = makeRepo(root);
-    repo.commit({ README: "main" }, "main");
+    const repo = createBareRepo(path.join(root, "git"), { README: "main" });
     repo.commit({ slow: "yes" }, "slow", "slow");
     const marker = path.join(root, "started");
     fs.mkdirSync(dataDir, { recursive: true });

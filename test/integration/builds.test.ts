@@ -8,17 +8,17 @@ import { runBuild } from "../../src/services/builds/run.ts";
 import { configureSource } from "../../src/services/builds/source.ts";
 import { getService } from "../../src/services/catalog.ts";
 import { createTestApp, site, type TestApp } from "../helpers/app.ts";
-import { makeRepo } from "../helpers/git-repo.ts";
+import { type BareRepo, createBareRepo } from "../helpers/bare-repo.ts";
 
 let t: TestApp;
 let root: string;
 let pool: WorkerPool | undefined;
-let repo: ReturnType<typeof makeRepo>;
+let repo: BareRepo;
 
 beforeEach(async () => {
   t = createTestApp();
   root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-builds-"));
-  repo = makeRepo(root);
+  repo = createBareRepo(path.join(root, "git"), { "README.md": "a site" });
   await t.json("/api/v1/services", "POST", {
     name: "site",
     environments: ["production", "staging"],
