@@ -139,3 +139,15 @@ export function paged<R extends { id: string }, T>(rows: R[], limit: number, pre
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
+
+/** A log route's answer: the stored lines as JSON, or a live Server-Sent Events stream. */
+export const logResponses = <T extends z.ZodType>(line: T) => ({
+  200: {
+    description: "The log",
+    content: {
+      "application/json": { schema: z.object({ status: z.string(), lines: z.array(line) }) },
+      "text/event-stream": { schema: z.string() },
+    },
+  },
+  ...errors(404),
+});

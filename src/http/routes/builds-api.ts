@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Principal } from "../../domain/permissions.ts";
@@ -9,7 +9,16 @@ import type { Api, HttpDeps } from "../context.ts";
 import { followBuildLog } from "../log-stream.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { type Build, presentBuild, presentBuildLine } from "../present-builds.ts";
-import { errors, IdParam, json, PageQuery, paged, pageOf, ServiceParam } from "../schemas.ts";
+import {
+  errors,
+  IdParam,
+  json,
+  logResponses,
+  PageQuery,
+  paged,
+  pageOf,
+  ServiceParam,
+} from "../schemas.ts";
 import { artifactsApi } from "./artifacts-api.ts";
 import { sourceApi } from "./source-api.ts";
 
@@ -104,18 +113,7 @@ export function buildsApi(app: Api, h: HttpDeps): void {
     description:
       "As SSE: each stored line is sent as an event `line` (JSON), and the stream closes with `end` once the build has finished (succeeded, failed, cancelled or interrupted).",
     request: { params: IdParam },
-    responses: {
-      200: {
-        description: "The log",
-        content: {
-          "application/json": {
-            schema: z.object({ status: z.string(), lines: z.array(BuildLogLineSchema) }),
-          },
-          "text/event-stream": { schema: z.string() },
-        },
-      },
-      ...errors(404),
-    },
+    responses: logResponses(BuildLogLineSchema),
   });
   app.openAPIRegistry.registerPath(logRoute);
   app.get("/builds/:id/log", guard("services.read", serviceOfBuild), (c) => {

@@ -17,6 +17,7 @@ import {
   IdParam,
   json,
   LogLineSchema,
+  logResponses,
   PageQuery,
   paged,
   pageOf,
@@ -148,18 +149,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     description:
       "As SSE: each stored line is sent as an event `line` (JSON), status changes as `status`, and the stream closes with `end` once the deployment has finished.",
     request: { params: IdParam },
-    responses: {
-      200: {
-        description: "The log",
-        content: {
-          "application/json": {
-            schema: z.object({ status: z.string(), lines: z.array(LogLineSchema) }),
-          },
-          "text/event-stream": { schema: z.string() },
-        },
-      },
-      ...errors(404),
-    },
+    responses: logResponses(LogLineSchema),
   });
   app.openAPIRegistry.registerPath(logRoute);
   app.get("/deployments/:id/log", guard("services.read", serviceOfDeployment), (c) => {
