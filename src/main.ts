@@ -7,11 +7,11 @@ import { startWorkers } from "./queue/workers.ts";
 import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
-import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
-import { openDeps } from "./services/deps.ts";
-import { syncEdge } from "./services/edge.ts";
-import { httpProbe, probeAddress } from "./services/health.ts";
-import { recoverInterrupted } from "./services/recovery.ts";
+import { openDeps } from "./services/core/deps.ts";
+import { startCertificateScheduler } from "./services/edge/certificate-scheduler.ts";
+import { syncEdge } from "./services/edge/edge.ts";
+import { httpProbe, probeAddress } from "./services/releases/health.ts";
+import { recoverInterrupted } from "./services/releases/recovery.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { DomainError } from "../domain/errors.ts";
 import { createLogger } from "../log.ts";
-import { type Deps, openDeps } from "../services/deps.ts";
+import { type Deps, openDeps } from "../services/core/deps.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
 import { userCommand } from "./user.ts";

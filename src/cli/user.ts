@@ -1,5 +1,5 @@
 import { createUser } from "../services/auth/users.ts";
-import type { Deps } from "../services/deps.ts";
+import type { Deps } from "../services/core/deps.ts";
 import type { Io } from "./main.ts";
 
 export async function userCommand(

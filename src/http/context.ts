@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Setup } from "../services/auth/setup.ts";
-import type { Deps } from "../services/deps.ts";
+import type { Deps } from "../services/core/deps.ts";
 import type { AuthVars } from "./middleware/auth.ts";
 import type { RequestVars } from "./middleware/request-log.ts";
 import type { Urls } from "./present.ts";

@@ -6,7 +6,7 @@ import { startWorkers, type WorkerPool } from "../../src/queue/workers.ts";
 import { cancelBuild, getBuild, queueBuild } from "../../src/services/builds/queue.ts";
 import { runBuild } from "../../src/services/builds/run.ts";
 import { configureSource } from "../../src/services/builds/source.ts";
-import { getService } from "../../src/services/catalog.ts";
+import { getService } from "../../src/services/releases/catalog.ts";
 import { createTestApp, site, type TestApp } from "../helpers/app.ts";
 import { type BareRepo, createBareRepo } from "../helpers/bare-repo.ts";
 

@@ -1,6 +1,6 @@
 import { Cloudflare } from "cloudflare";
 import type { Logger } from "../../log.ts";
-import type { Secret } from "../../services/secrets.ts";
+import type { Secret } from "../../services/core/secrets.ts";
 import { defaultRetry, type RetryPolicy, withRetry } from "./cloudflare-retry.ts";
 import { dnsError } from "./errors.ts";
 import {

@@ -3,7 +3,7 @@ import { routePath } from "hono/route";
 import { forbidden, unauthenticated } from "../../domain/errors.ts";
 import { can, type Permission } from "../../domain/permissions.ts";
 import { audit } from "../../services/auth/audit.ts";
-import type { Deps } from "../../services/deps.ts";
+import type { Deps } from "../../services/core/deps.ts";
 import type { AuthVars } from "./auth.ts";
 
 type Vars = { Variables: AuthVars };

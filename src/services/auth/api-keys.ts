@@ -3,7 +3,7 @@ import type { ApiKey, User } from "../../domain/auth-types.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import { SCOPES, type Scope } from "../../domain/permissions.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
 export const KEY_PREFIX = "berth_";

@@ -1,6 +1,6 @@
 import type { AuditEvent } from "../../domain/auth-types.ts";
 import type { Principal } from "../../domain/permissions.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 
 export type AuditInput = {
   principal: Principal | null;

@@ -1,6 +1,6 @@
 import type { Session, User } from "../../domain/auth-types.ts";
 import { DomainError, RateLimited } from "../../domain/errors.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import { createSession } from "./sessions.ts";
 import { normalizeEmail } from "./users.ts";

@@ -1,6 +1,6 @@
 import { writeTx } from "../../db/client.ts";
 import type { Session, User } from "../../domain/auth-types.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,6 +1,6 @@
 import type { User } from "../../domain/auth-types.ts";
 import { conflict, DomainError } from "../../domain/errors.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 import { createUser } from "./users.ts";
 

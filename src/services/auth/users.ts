@@ -3,7 +3,7 @@ import type { User } from "../../domain/auth-types.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import { ROLES, type Role } from "../../domain/permissions.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { assertPassword, hashPassword } from "./passwords.ts";
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$|^[^\s@]{1,64}@localhost$/;

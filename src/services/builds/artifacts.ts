@@ -1,10 +1,10 @@
 import fs from "node:fs/promises";
-import type { Artifact } from "../../db/builds-repo.ts";
+import type { Artifact } from "../../db/builds/builds-repo.ts";
 import { conflict, notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
-import { getEnvironment } from "../catalog.ts";
-import { acceptBundle } from "../deploy.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
+import { getEnvironment } from "../releases/catalog.ts";
+import { acceptBundle } from "../releases/deploy.ts";
 
 export type { Artifact };
 

@@ -1,5 +1,5 @@
 import type { LogLevel } from "../../domain/deployment.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 
 /** Appends a line to a build's log (stored, then announced to live viewers). */
 export function buildLog(

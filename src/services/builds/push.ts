@@ -1,7 +1,7 @@
 import { writeTx } from "../../db/client.ts";
 import type { Service } from "../../domain/types.ts";
 import type { PushEvent } from "../../domain/webhooks.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { queueBuild } from "./queue.ts";
 import { getSource } from "./source.ts";
 

@@ -1,9 +1,9 @@
-import type { Build } from "../../db/builds-repo.ts";
+import type { Build } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { Service } from "../../domain/types.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 import { buildLog } from "./log.ts";
 import { getSource } from "./source.ts";
 

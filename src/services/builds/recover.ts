@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import type { Deps } from "../deps.ts";
-import { removeTree } from "../release-files.ts";
+import type { Deps } from "../core/deps.ts";
+import { removeTree } from "../releases/release-files.ts";
 import { buildLog } from "./log.ts";
 
 /**

@@ -4,15 +4,15 @@ import { Readable } from "node:stream";
 import AdmZip from "adm-zip";
 import { checkout, type GitCredentials } from "../../adapters/git/index.ts";
 import { cleanEnv, commandArgv, runProcess } from "../../adapters/process/index.ts";
-import type { Build, GitSourceRow } from "../../db/builds-repo.ts";
+import type { Build, GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
-import type { TaskEnd } from "../../db/tasks-repo.ts";
+import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { fileBundle, storeBundle } from "../bundle-store.ts";
-import { getEnvironment } from "../catalog.ts";
-import { acceptBundle } from "../deploy.ts";
-import type { Deps } from "../deps.ts";
-import { Secret } from "../secrets.ts";
+import type { Deps } from "../core/deps.ts";
+import { Secret } from "../core/secrets.ts";
+import { fileBundle, storeBundle } from "../releases/bundle-store.ts";
+import { getEnvironment } from "../releases/catalog.ts";
+import { acceptBundle } from "../releases/deploy.ts";
 import { buildLog } from "./log.ts";
 
 export type BuildRunnerOptions = {

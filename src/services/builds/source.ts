@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { parseRepoUrl } from "../../adapters/git/index.ts";
-import type { GitSourceRow } from "../../db/builds-repo.ts";
+import type { GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
 import type { Service } from "../../domain/types.ts";
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../core/deps.ts";
 
 export type SourceInput = {
   repoUrl: string;

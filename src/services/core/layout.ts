@@ -1,0 +1,35 @@
+import path from "node:path";
+import type { BundleFormat } from "../../domain/deployment.ts";
+
+/** Where everything lives under the data directory. Names are validated before they get here. */
+export function createLayout(dataDir: string) {
+  const sites = path.join(dataDir, "sites");
+  return {
+    dataDir,
+    dbFile: path.join(dataDir, "berth.db"),
+    uploadsDir: path.join(dataDir, "tmp", "uploads"),
+    bundlesDir: path.join(dataDir, "bundles"),
+    bundle: (sha256: string, format: BundleFormat) =>
+      path.join(dataDir, "bundles", `${sha256}.${format === "zip" ? "zip" : "tar.gz"}`),
+    serviceDir: (service: string) => path.join(sites, service),
+    environmentDir: (service: string, env: string) => path.join(sites, service, env),
+    releasesDir: (service: string, env: string) => path.join(sites, service, env, "releases"),
+    release: (service: string, env: string, id: string) =>
+      path.join(sites, service, env, "releases", id),
+    staging: (service: string, env: string, id: string) =>
+      path.join(sites, service, env, "releases", `${id}.staging`),
+    current: (service: string, env: string) => path.join(sites, service, env, "current"),
+    /** HTTP-01 challenge files, served by nginx at /.well-known/acme-challenge/. */
+    acmeWebroot: path.join(dataDir, "acme"),
+    certsDir: path.join(dataDir, "certs"),
+    /** One working directory per build, removed when it ends. */
+    build: (id: string) => path.join(dataDir, "builds", id),
+    buildsDir: path.join(dataDir, "builds"),
+    cert: (hostname: string) => ({
+      fullchain: path.join(dataDir, "certs", hostname, "fullchain.pem"),
+      key: path.join(dataDir, "certs", hostname, "privkey.pem"),
+    }),
+  };
+}
+
+export type Layout = ReturnType<typeof createLayout>;
