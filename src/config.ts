@@ -1,5 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import type { EdgeConfig, Limits } from "./domain/config-types.ts";
+
+export type { EdgeConfig, Limits };
 
 const bytes = (name: string, fallback: number) =>
   z.coerce
@@ -103,41 +106,10 @@ const schema = z.object({
     .default(10),
 });
 
-export type Limits = Readonly<{
-  maxBundleBytes: number;
-  maxEntries: number;
-  maxUncompressedBytes: number;
-  maxCompressionRatio: number;
-}>;
-
 /** Splits a configured command into argv: whitespace-separated words, never a shell. */
 export function argv(text: string): string[] {
   return text.split(/\s+/).filter(Boolean);
 }
-
-export type EdgeConfig = Readonly<{
-  mode: "embedded" | "nginx";
-  nginx: Readonly<{
-    /** nginx plus its fixed arguments (for example -p/-c of a private instance). */
-    command: string[];
-    sitesAvailable: string;
-    sitesEnabled: string;
-    /** How to reload; defaults to `<command> -s reload`. */
-    reload: string[];
-    listen: string;
-    listenTls: string;
-  }>;
-  publicIpv4: string | null;
-  publicIpv6: string | null;
-  cnameTarget: string | null;
-  acme: Readonly<{
-    directoryUrl: string;
-    email: string | null;
-    caFile: string | null;
-    /** Tests only (no variable sets it): see AcmeIssuerOptions.skipChallengeVerification. */
-    skipChallengeVerification?: boolean;
-  }>;
-}>;
 
 export type Config = Readonly<{
   dataDir: string;

@@ -1,6 +1,6 @@
 import { Cloudflare } from "cloudflare";
-import type { Logger } from "../../log.ts";
-import type { Secret } from "../../services/core/secrets.ts";
+import type { Logger } from "../../domain/logger.ts";
+import type { Secret } from "../../domain/secret.ts";
 import { defaultRetry, type RetryPolicy, withRetry } from "./cloudflare-retry.ts";
 import { dnsError } from "./errors.ts";
 import {

@@ -1,6 +1,6 @@
 import { writeTx } from "../../db/client.ts";
+import { Secret } from "../../domain/secret.ts";
 import type { Deps } from "./deps.ts";
-import { Secret } from "./secrets.ts";
 
 /**
  * A settings section: one row holds its plain values as JSON (key `<section>`), and each

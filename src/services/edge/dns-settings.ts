@@ -3,8 +3,8 @@ import { z } from "zod";
 import { parseServer } from "../../adapters/dns/dns-client.ts";
 import { TSIG_ALGORITHMS, type TsigAlgorithm } from "../../adapters/dns/tsig.ts";
 import { unprocessable } from "../../domain/errors.ts";
+import { Secret } from "../../domain/secret.ts";
 import type { Deps } from "../core/deps.ts";
-import { Secret } from "../core/secrets.ts";
 import { readSection, writeSection } from "../core/settings.ts";
 
 export const DNS_PROVIDERS = ["none", "cloudflare", "rfc2136"] as const;

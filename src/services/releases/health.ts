@@ -1,14 +1,10 @@
 import { writeTx } from "../../db/client.ts";
 import { unprocessable } from "../../domain/errors.ts";
+import type { HealthProbe } from "../../domain/health-probe.ts";
 import type { Environment } from "../../domain/types.ts";
 import type { Deps } from "../core/deps.ts";
 
-/** One GET of a path of an environment's site, as visitors reach it. */
-export type HealthProbe = (
-  site: { service: string; environment: string },
-  path: string,
-  timeoutMs: number,
-) => Promise<{ status: number; body: string }>;
+export type { HealthProbe };
 
 export type HealthResult = { ok: boolean; attempts: number; message: string };
 

@@ -1,0 +1,32 @@
+/** Value types of the configuration that adapters and services are handed (src/config.ts reads them). */
+
+export type Limits = Readonly<{
+  maxBundleBytes: number;
+  maxEntries: number;
+  maxUncompressedBytes: number;
+  maxCompressionRatio: number;
+}>;
+
+export type EdgeConfig = Readonly<{
+  mode: "embedded" | "nginx";
+  nginx: Readonly<{
+    /** nginx plus its fixed arguments (for example -p/-c of a private instance). */
+    command: string[];
+    sitesAvailable: string;
+    sitesEnabled: string;
+    /** How to reload; defaults to `<command> -s reload`. */
+    reload: string[];
+    listen: string;
+    listenTls: string;
+  }>;
+  publicIpv4: string | null;
+  publicIpv6: string | null;
+  cnameTarget: string | null;
+  acme: Readonly<{
+    directoryUrl: string;
+    email: string | null;
+    caFile: string | null;
+    /** Tests only (no variable sets it): see AcmeIssuerOptions.skipChallengeVerification. */
+    skipChallengeVerification?: boolean;
+  }>;
+}>;
