@@ -1,7 +1,7 @@
 import { and, desc, eq, like, lt, type SQL, sql } from "drizzle-orm";
 import type { AuditEvent } from "../../domain/auth-types.ts";
 import type { Db } from "../client.ts";
-import { auditEvents } from "../schema.ts";
+import { auditEvents } from "../schema/index.ts";
 
 export type AuditFilter = {
   actor?: string;

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { artifacts, buildLogs, builds, gitSources, webhookDeliveries } from "../schema.ts";
+import { artifacts, buildLogs, builds, gitSources, webhookDeliveries } from "../schema/index.ts";
 
 export type GitSourceRow = typeof gitSources.$inferSelect;
 export type Build = typeof builds.$inferSelect;

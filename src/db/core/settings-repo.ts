@@ -1,6 +1,6 @@
 import { eq, like } from "drizzle-orm";
 import type { Db } from "../client.ts";
-import { settings } from "../schema.ts";
+import { settings } from "../schema/index.ts";
 
 export type SettingRow = { key: string; value: string; secret: boolean; updatedAt: number };
 

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, lt, lte } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { writeTx } from "../client.ts";
-import { tasks } from "../schema.ts";
+import { tasks } from "../schema/index.ts";
 
 export type Task = typeof tasks.$inferSelect;
 export type TaskKind = Task["kind"];

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Domain } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { domains } from "../schema.ts";
+import { domains } from "../schema/index.ts";
 
 /** The certificate columns of `domains`; the rest of the row belongs to the domains repo. */
 export function createCertificatesRepo(db: Db) {

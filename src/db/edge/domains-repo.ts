@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Domain } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { domains } from "../schema.ts";
+import { domains } from "../schema/index.ts";
 
 /** Custom domains of environments (the certificate columns belong to the certificates repo). */
 export function createDomainsRepo(db: Db) {

@@ -7,7 +7,7 @@ import {
 } from "../../domain/deployment.ts";
 import type { Deployment, LogLine } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { deploymentLogs, deployments } from "../schema.ts";
+import { deploymentLogs, deployments } from "../schema/index.ts";
 
 export type NewDeployment = Pick<
   Deployment,

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Environment, EnvironmentEvent } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { environmentEvents, environments } from "../schema.ts";
+import { environmentEvents, environments } from "../schema/index.ts";
 
 export type EnvironmentPatch = Partial<
   Pick<

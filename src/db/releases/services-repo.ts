@@ -2,7 +2,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { ServiceKind } from "../../domain/deployment.ts";
 import type { Environment, Service } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { environments, services } from "../schema.ts";
+import { environments, services } from "../schema/index.ts";
 
 export function createServicesRepo(db: Db) {
   // the site-serving hot path looks services up on every request: prepare once
