@@ -1,7 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { auditApi } from "./auth/audit-api.ts";
+import { keysApi } from "./auth/keys-api.ts";
 import { authRoutes } from "./auth/sign-in-ui.ts";
-import { authApi } from "./auth/users-api.ts";
+import { usersApi } from "./auth/users-api.ts";
 import { buildsApi } from "./builds/builds-api.ts";
 import { hookRoutes } from "./builds/hooks-api.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
@@ -53,7 +55,9 @@ export function createApp(h: HttpDeps): Hono<Env> {
   buildsApi(api, h);
   domainsApi(api, h);
   certificatesApi(api, h);
-  authApi(api, h);
+  usersApi(api, h);
+  keysApi(api, h);
+  auditApi(api, h);
   settingsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
