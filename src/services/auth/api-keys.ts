@@ -3,7 +3,7 @@ import type { ApiKey, User } from "../../domain/auth-types.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import { SCOPES, type Scope } from "../../domain/permissions.ts";
-import type { Deps } from "../core/deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
 export const KEY_PREFIX = "berth_";
@@ -32,7 +32,7 @@ export type NewKey = {
 };
 
 /** Makes a key for a user. The full key is returned here once and never stored. */
-export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.now()) {
+export function createApiKey(deps: AuthDeps, user: User, input: NewKey, now = Date.now()) {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 80) {
     throw unprocessable("invalid_key_name", "Give the key a name of 1 to 80 characters.", "name");
@@ -65,7 +65,7 @@ export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.n
 
 /** The key and its user for a bearer token, or null when unknown, revoked, expired or disabled. */
 export function authenticateKey(
-  deps: Deps,
+  deps: AuthDeps,
   token: string,
   now = Date.now(),
 ): { key: ApiKey; user: User } | null {
@@ -82,7 +82,7 @@ export function authenticateKey(
   return { key, user };
 }
 
-export function revokeApiKey(deps: Deps, keyId: number, now = Date.now()): ApiKey {
+export function revokeApiKey(deps: AuthDeps, keyId: number, now = Date.now()): ApiKey {
   const key = deps.repos.users.keyById(keyId);
   if (!key) throw notFound("key_not_found", `There is no API key ${keyId}.`);
   if (key.revokedAt === null) writeTx(deps.db, (tx) => deps.repos.users.revokeKey(tx, keyId, now));

@@ -1,6 +1,6 @@
 import type { AuditEvent } from "../../domain/auth-types.ts";
 import type { Principal } from "../../domain/permissions.ts";
-import type { Deps } from "../core/deps.ts";
+import type { AuthDeps } from "./deps.ts";
 
 export type AuditInput = {
   principal: Principal | null;
@@ -12,7 +12,7 @@ export type AuditInput = {
 };
 
 /** Appends one event. Failing to audit must not hide the outcome, so errors are logged. */
-export function audit(deps: Deps, e: AuditInput, now = Date.now()): void {
+export function audit(deps: AuthDeps, e: AuditInput, now = Date.now()): void {
   const result: AuditEvent["result"] =
     e.status === 401 || e.status === 403 ? "denied" : e.status >= 400 ? "failed" : "ok";
   try {

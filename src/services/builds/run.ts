@@ -9,10 +9,10 @@ import { writeTx } from "../../db/client.ts";
 import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
 import { Secret } from "../../domain/secret.ts";
-import type { Deps } from "../core/deps.ts";
 import { fileBundle, storeBundle } from "../releases/bundle-store.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import { acceptBundle } from "../releases/deploy.ts";
+import type { BuildsDeps } from "./deps.ts";
 import { buildLog } from "./log.ts";
 
 export type BuildRunnerOptions = {
@@ -51,7 +51,7 @@ const stamp = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * pipeline to the environment mapped to the branch. Answers how the task ended.
  */
 export async function runBuild(
-  deps: Deps,
+  deps: BuildsDeps,
   buildId: string,
   signal: AbortSignal,
   opts: BuildRunnerOptions,
@@ -199,7 +199,7 @@ export async function runBuild(
   }
 }
 
-function credentialsOf(deps: Deps, source: GitSourceRow): GitCredentials | undefined {
+function credentialsOf(deps: BuildsDeps, source: GitSourceRow): GitCredentials | undefined {
   if (!source.credential || source.authKind === "none") return undefined;
   const value = new Secret(deps.secrets.decrypt(source.credential));
   return source.authKind === "ssh_key"
@@ -207,14 +207,14 @@ function credentialsOf(deps: Deps, source: GitSourceRow): GitCredentials | undef
     : { kind: "token", token: value };
 }
 
-function buildVariables(deps: Deps, source: GitSourceRow): Record<string, string> {
+function buildVariables(deps: BuildsDeps, source: GitSourceRow): Record<string, string> {
   return Object.fromEntries(
     source.variables.map((v) => [v.name, v.secret ? deps.secrets.decrypt(v.value) : v.value]),
   );
 }
 
 /** Everything that must never show in a build log. */
-function secretValues(deps: Deps, source: GitSourceRow): string[] {
+function secretValues(deps: BuildsDeps, source: GitSourceRow): string[] {
   const out = source.variables
     .filter((v) => v.secret && v.value)
     .map((v) => deps.secrets.decrypt(v.value));
@@ -224,7 +224,7 @@ function secretValues(deps: Deps, source: GitSourceRow): string[] {
 
 /** Zips the output directory into the bundle store and records it as a good artifact. */
 async function packArtifact(
-  deps: Deps,
+  deps: BuildsDeps,
   build: Build,
   service: string,
   source: GitSourceRow,

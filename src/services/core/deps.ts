@@ -50,6 +50,18 @@ export type Deps = {
   baseDomain: string;
 };
 
+export type Repos = Deps["repos"];
+
+/**
+ * The part of Deps a capability names: some shared fields and some repos. Each
+ * capability's deps.ts says what it touches, so a signature tells a reader (and a test)
+ * which repos and adapters a use case needs.
+ */
+export type Needs<K extends Exclude<keyof Deps, "repos">, R extends keyof Repos = never> = Pick<
+  Deps,
+  K
+> & { repos: Pick<Repos, R> };
+
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
 
 /** Embedded serving, no DNS target: what a bare development set-up has. */

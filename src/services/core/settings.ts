@@ -1,6 +1,8 @@
 import { writeTx } from "../../db/client.ts";
 import { Secret } from "../../domain/secret.ts";
-import type { Deps } from "./deps.ts";
+import type { Needs } from "./deps.ts";
+
+type SettingsDeps = Needs<"db" | "secrets" | "logger", "settings">;
 
 /**
  * A settings section: one row holds its plain values as JSON (key `<section>`), and each
@@ -17,7 +19,7 @@ export type SectionRead = {
   version: string;
 };
 
-export function readSection(deps: Deps, section: string): SectionRead {
+export function readSection(deps: SettingsDeps, section: string): SectionRead {
   const rows = deps.repos.settings.section(section);
   const secrets = new Map<string, Secret>();
   let values: unknown;
@@ -51,7 +53,7 @@ export function readSection(deps: Deps, section: string): SectionRead {
  * stored, null deletes the stored one, undefined keeps it as it is.
  */
 export function writeSection(
-  deps: Deps,
+  deps: SettingsDeps,
   section: string,
   values: unknown,
   secrets: Record<string, Secret | null | undefined>,

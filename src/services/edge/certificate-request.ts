@@ -5,19 +5,19 @@ import { createCertificatesRepo } from "../../db/edge/certificates-repo.ts";
 import { certificateNames, certificateRetryDelay } from "../../domain/certificates.ts";
 import { conflict, notFound } from "../../domain/errors.ts";
 import type { Domain } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import { issuerFor } from "./certificates.ts";
+import type { EdgeDeps } from "./deps.ts";
 import { applyEnvironment } from "./edge.ts";
 
-const inflight = new WeakMap<Deps, Map<number, Promise<Domain>>>();
+const inflight = new WeakMap<EdgeDeps, Map<number, Promise<Domain>>>();
 
 /**
  * Gets (or renews) a domain's certificate by ACME and switches its vhost to HTTPS.
  * A failure is recorded on the row with a backoff, never thrown: the caller is a
  * scheduler or a background retry. A second call while one runs joins the first.
  */
-export function requestCertificate(deps: Deps, domainId: number): Promise<Domain> {
+export function requestCertificate(deps: EdgeDeps, domainId: number): Promise<Domain> {
   const running = inflight.get(deps) ?? new Map<number, Promise<Domain>>();
   inflight.set(deps, running);
   const current = running.get(domainId);
@@ -29,7 +29,7 @@ export function requestCertificate(deps: Deps, domainId: number): Promise<Domain
 
 /** The API's "retry now": marks the domain pending and starts a request in the background. */
 export function retryCertificate(
-  deps: Deps,
+  deps: EdgeDeps,
   serviceName: string,
   envName: string,
   hostname: string,
@@ -58,7 +58,7 @@ export function retryCertificate(
   return repo.byId(domain.id) ?? domain;
 }
 
-async function issueAndApply(deps: Deps, domainId: number): Promise<Domain> {
+async function issueAndApply(deps: EdgeDeps, domainId: number): Promise<Domain> {
   const repo = createCertificatesRepo(deps.db);
   const domain = repo.byId(domainId);
   if (!domain) throw notFound("domain_not_found", `There is no domain ${domainId}.`);
@@ -128,7 +128,7 @@ async function issueAndApply(deps: Deps, domainId: number): Promise<Domain> {
   return repo.byId(domainId) ?? domain;
 }
 
-function recordFailure(deps: Deps, domain: Domain, err: unknown): Domain {
+function recordFailure(deps: EdgeDeps, domain: Domain, err: unknown): Domain {
   const repo = createCertificatesRepo(deps.db);
   const reason =
     err instanceof IssueError

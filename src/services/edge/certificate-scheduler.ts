@@ -1,7 +1,7 @@
 import { createCertificatesRepo } from "../../db/edge/certificates-repo.ts";
 import { certificateDue } from "../../domain/certificates.ts";
-import type { Deps } from "../core/deps.ts";
 import { requestCertificate } from "./certificate-request.ts";
+import type { EdgeDeps } from "./deps.ts";
 
 const STOP_WAIT_MS = 5_000;
 
@@ -12,7 +12,7 @@ const STOP_WAIT_MS = 5_000;
  * The returned stop waits (a little) for the request under way.
  */
 export function startCertificateScheduler(
-  deps: Deps,
+  deps: EdgeDeps,
   opts: { intervalMs: number },
 ): () => Promise<void> {
   if (deps.edge.mode !== "nginx") return async () => {};

@@ -2,22 +2,22 @@ import fs from "node:fs";
 import path from "node:path";
 import { createAcmeIssuer } from "../../adapters/acme/issuer.ts";
 import type { CertificateIssuer } from "../../adapters/acme/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { checkChallengeServed } from "./challenge-check.ts";
+import type { EdgeDeps } from "./deps.ts";
 
 /** The certificate files of a hostname, when one has been issued and is on disk. */
 export function certificateFor(
-  deps: Deps,
+  deps: EdgeDeps,
   hostname: string,
 ): { fullchain: string; key: string } | null {
   const files = deps.layout.cert(hostname);
   return fs.existsSync(files.fullchain) && fs.existsSync(files.key) ? files : null;
 }
 
-const issuers = new WeakMap<Deps, CertificateIssuer>();
+const issuers = new WeakMap<EdgeDeps, CertificateIssuer>();
 
 /** The ACME issuer for this configuration, made once (it caches the account). */
-export function issuerFor(deps: Deps): CertificateIssuer {
+export function issuerFor(deps: EdgeDeps): CertificateIssuer {
   let issuer = issuers.get(deps);
   if (!issuer) {
     const acme = deps.edge.acme;

@@ -4,8 +4,8 @@ import { parseServer } from "../../adapters/dns/dns-client.ts";
 import { TSIG_ALGORITHMS, type TsigAlgorithm } from "../../adapters/dns/tsig.ts";
 import { unprocessable } from "../../domain/errors.ts";
 import { Secret } from "../../domain/secret.ts";
-import type { Deps } from "../core/deps.ts";
 import { readSection, writeSection } from "../core/settings.ts";
+import type { EdgeDeps } from "./deps.ts";
 
 export const DNS_PROVIDERS = ["none", "cloudflare", "rfc2136"] as const;
 export type DnsProviderKind = (typeof DNS_PROVIDERS)[number];
@@ -144,7 +144,7 @@ const StoredSchema = z.object({
     .nullable(),
 });
 
-export function getDnsSettings(deps: Deps): DnsSettings {
+export function getDnsSettings(deps: EdgeDeps): DnsSettings {
   const read = readSection(deps, SECTION);
   const stored = StoredSchema.safeParse(read.values);
   if (read.values !== undefined && !stored.success)
@@ -208,7 +208,7 @@ export function resolveDnsSettings(input: unknown, current: DnsSettings): DnsSet
 }
 
 /** Validates and saves; a secret is written only when a new one was given. */
-export function saveDnsSettings(deps: Deps, input: unknown): DnsSettings {
+export function saveDnsSettings(deps: EdgeDeps, input: unknown): DnsSettings {
   const current = getDnsSettings(deps);
   const next = resolveDnsSettings(input, current);
   const secretChange = (now: Secret | null | undefined, before: Secret | null | undefined) =>

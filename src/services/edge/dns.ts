@@ -3,16 +3,16 @@ import { noneProvider } from "../../adapters/dns/none.ts";
 import { rfc2136Provider } from "../../adapters/dns/rfc2136.ts";
 import type { CheckableDnsProvider, DnsProvider, DnsTarget } from "../../adapters/dns/types.ts";
 import { DomainError } from "../../domain/errors.ts";
-import type { Deps } from "../core/deps.ts";
+import type { EdgeDeps } from "./deps.ts";
 import { type DnsSettings, getDnsSettings, resolveDnsSettings } from "./dns-settings.ts";
 
 /** Where every domain's records point: the configured public addresses or CNAME target. */
-export function dnsTarget(deps: Deps): DnsTarget {
+export function dnsTarget(deps: EdgeDeps): DnsTarget {
   return { ipv4: deps.edge.publicIpv4, ipv6: deps.edge.publicIpv6, cname: deps.edge.cnameTarget };
 }
 
 /** Builds the provider that settings describe; a missing secret is a clear error. */
-export function buildDnsProvider(deps: Deps, s: DnsSettings): CheckableDnsProvider {
+export function buildDnsProvider(deps: EdgeDeps, s: DnsSettings): CheckableDnsProvider {
   if (s.provider === "cloudflare") {
     if (!s.cloudflare?.apiToken) throw missing("the Cloudflare API token");
     return cloudflareProvider({
@@ -46,10 +46,10 @@ const missing = (what: string) =>
   );
 
 // one provider per saved version of the settings, so caches (zones) live between syncs
-const built = new WeakMap<Deps, { version: string; provider: CheckableDnsProvider }>();
+const built = new WeakMap<EdgeDeps, { version: string; provider: CheckableDnsProvider }>();
 
 /** The provider configured in Settings. */
-export async function dnsProviderFor(deps: Deps): Promise<DnsProvider> {
+export async function dnsProviderFor(deps: EdgeDeps): Promise<DnsProvider> {
   const s = getDnsSettings(deps);
   const cached = built.get(deps);
   if (cached && cached.version === s.version) return cached.provider;
@@ -69,7 +69,7 @@ const namesOf = (hostname: string, wwwRedirect?: boolean) =>
   wwwRedirect ? [hostname, `www.${hostname}`] : [hostname];
 
 async function attempt(
-  deps: Deps,
+  deps: EdgeDeps,
   hostname: string,
   action: "sync" | "remove",
   work: () => Promise<{ writes: number }>,
@@ -94,7 +94,7 @@ async function attempt(
  * redirects it). Never throws: the result is what the domain shows as its DNS status.
  */
 export async function syncDomainDns(
-  deps: Deps,
+  deps: EdgeDeps,
   domain: { hostname: string; wwwRedirect?: boolean },
 ): Promise<DnsSyncResult> {
   const target = dnsTarget(deps);
@@ -135,7 +135,7 @@ export async function syncDomainDns(
 
 /** Removes the records syncDomainDns made. Never throws. */
 export async function removeDomainDns(
-  deps: Deps,
+  deps: EdgeDeps,
   hostname: string,
   opts: { wwwRedirect?: boolean } = {},
 ): Promise<DnsSyncResult> {
@@ -175,7 +175,7 @@ export type DnsCheckResult = { ok: boolean; provider: DnsSettings["provider"]; m
  * Verifies credentials without changing records: the saved settings, or unsaved input
  * merged over them (empty secrets keep the saved ones). Bad input throws a 422.
  */
-export async function checkDnsSettings(deps: Deps, input?: unknown): Promise<DnsCheckResult> {
+export async function checkDnsSettings(deps: EdgeDeps, input?: unknown): Promise<DnsCheckResult> {
   const saved = getDnsSettings(deps);
   const s = input === undefined ? saved : resolveDnsSettings(input, saved);
   try {

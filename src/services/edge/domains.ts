@@ -2,19 +2,19 @@ import { writeTx } from "../../db/client.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertHostname, wwwOf } from "../../domain/hostnames.ts";
 import type { Domain } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { getEnvironment } from "../releases/catalog.ts";
+import type { EdgeDeps } from "./deps.ts";
 import { removeDomainDns, syncDomainDns } from "./dns.ts";
 import { applyEnvironment } from "./edge.ts";
 
 /** The custom domains of one environment, by hostname. */
-export function listDomains(deps: Deps, service: string, env: string): Domain[] {
+export function listDomains(deps: EdgeDeps, service: string, env: string): Domain[] {
   const { environment } = getEnvironment(deps, service, env);
   return deps.repos.domains.listForEnvironment(environment.id);
 }
 
 /** Which row, if any, already answers to `name` (as a hostname or as its www redirect). */
-function holderOf(deps: Deps, name: string): Domain | undefined {
+function holderOf(deps: EdgeDeps, name: string): Domain | undefined {
   const direct = deps.repos.domains.byHostname(name);
   if (direct) return direct;
   if (!name.startsWith("www.")) return undefined;
@@ -23,7 +23,7 @@ function holderOf(deps: Deps, name: string): Domain | undefined {
 }
 
 /** Writes the DNS records of a new domain; the outcome goes on the row, never thrown. */
-async function publishDns(deps: Deps, domain: Domain): Promise<Domain> {
+async function publishDns(deps: EdgeDeps, domain: Domain): Promise<Domain> {
   const { status, message } = await syncDomainDns(deps, domain);
   return writeTx(deps.db, (tx) => {
     const row = deps.repos.domains.setDns(tx, domain.id, status, message);
@@ -44,7 +44,7 @@ async function publishDns(deps: Deps, domain: Domain): Promise<Domain> {
  * thrown, so nothing half-done stays; a DNS failure leaves the domain, marked and logged.
  */
 export async function addDomain(
-  deps: Deps,
+  deps: EdgeDeps,
   service: string,
   env: string,
   input: { hostname: string; wwwRedirect?: boolean },
@@ -112,7 +112,7 @@ export async function addDomain(
  * domain stays and the error is thrown), then its DNS records go; a DNS failure is logged.
  */
 export async function removeDomain(
-  deps: Deps,
+  deps: EdgeDeps,
   service: string,
   env: string,
   hostnameInput: string,

@@ -2,18 +2,18 @@ import { renderPreviews, renderVhost } from "../../adapters/nginx/render.ts";
 import { wwwOf } from "../../domain/hostnames.ts";
 import { environmentLabel } from "../../domain/hosts.ts";
 import type { Environment, Service } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { certificateFor } from "./certificates.ts";
+import type { EdgeDeps } from "./deps.ts";
 
 /** What Berth's nginx files say, from the database and the certificates on disk. */
 
-export function siteHost(deps: Deps, service: string, env: string): string {
+export function siteHost(deps: EdgeDeps, service: string, env: string): string {
   return `${environmentLabel(service, env)}.${deps.baseDomain}`;
 }
 
 /** The vhost text of one environment at `generation`, from its row, domains and certificates. */
 export function vhostText(
-  deps: Deps,
+  deps: EdgeDeps,
   service: Service,
   env: Environment,
   generation: number,
@@ -44,7 +44,7 @@ export function vhostText(
   });
 }
 
-export function previewsText(deps: Deps, service: Service, envs: Environment[]): string | null {
+export function previewsText(deps: EdgeDeps, service: Service, envs: Environment[]): string | null {
   if (envs.length === 0) return null;
   return renderPreviews({
     service: service.name,
@@ -59,7 +59,7 @@ export function previewsText(deps: Deps, service: Service, envs: Environment[]):
   });
 }
 
-export function serverNames(deps: Deps, service: Service, env: Environment): string[] {
+export function serverNames(deps: EdgeDeps, service: Service, env: Environment): string[] {
   const domains = deps.repos.domains.listForEnvironment(env.id);
   return [
     siteHost(deps, service.name, env.name),
@@ -73,7 +73,7 @@ export function serverNames(deps: Deps, service: Service, env: Environment): str
  * no other vhost (one that claims the same name, or the default server) can answer a
  * verification with the number it waits for.
  */
-export function nextGenerations(deps: Deps): () => number {
+export function nextGenerations(deps: EdgeDeps): () => number {
   let last = deps.repos.environments.maxVhostGeneration();
   return () => ++last;
 }

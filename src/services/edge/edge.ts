@@ -12,7 +12,7 @@ import {
 import { runArgv } from "../../adapters/nginx/run.ts";
 import { writeTx } from "../../db/client.ts";
 import type { Environment, Service } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
+import type { EdgeDeps } from "./deps.ts";
 import { nextGenerations, previewsText, serverNames, siteHost, vhostText } from "./edge-files.ts";
 
 /**
@@ -23,7 +23,7 @@ import { nextGenerations, previewsText, serverNames, siteHost, vhostText } from 
 
 // nginx has one configuration: changes to it (and the reloads) happen one at a time
 const queues = new Map<string, Promise<unknown>>();
-function serialized<T>(deps: Deps, work: () => Promise<T>): Promise<T> {
+function serialized<T>(deps: EdgeDeps, work: () => Promise<T>): Promise<T> {
   const key = deps.edge.nginx.sitesEnabled;
   const previous = queues.get(key) ?? Promise.resolve();
   const next = previous.then(work, work);
@@ -35,9 +35,9 @@ function serialized<T>(deps: Deps, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
-const isNginx = (deps: Deps) => deps.edge.mode === "nginx";
+const isNginx = (deps: EdgeDeps) => deps.edge.mode === "nginx";
 
-function baseOptions(deps: Deps): Omit<ApplyOptions, "changes" | "serverNames" | "verify"> {
+function baseOptions(deps: EdgeDeps): Omit<ApplyOptions, "changes" | "serverNames" | "verify"> {
   const nginx = deps.edge.nginx;
   return {
     sitesAvailable: nginx.sitesAvailable,
@@ -49,7 +49,7 @@ function baseOptions(deps: Deps): Omit<ApplyOptions, "changes" | "serverNames" |
 }
 
 /** Says in the environment's activity log why nginx kept its previous configuration. */
-function recordFailure(deps: Deps, environmentIds: number[], err: unknown): void {
+function recordFailure(deps: EdgeDeps, environmentIds: number[], err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   deps.logger.error({ err, environmentIds }, "nginx kept its previous configuration");
   const alive = environmentIds.filter((id) => deps.repos.environments.byId(id));
@@ -65,7 +65,7 @@ function recordFailure(deps: Deps, environmentIds: number[], err: unknown): void
   });
 }
 
-async function applyMany(deps: Deps, environmentIds: number[]): Promise<void> {
+async function applyMany(deps: EdgeDeps, environmentIds: number[]): Promise<void> {
   const next = nextGenerations(deps);
   const targets = environmentIds.flatMap((id) => {
     const env = deps.repos.environments.byId(id);
@@ -124,13 +124,13 @@ async function applyMany(deps: Deps, environmentIds: number[]): Promise<void> {
  * preview server). A no-op in embedded mode. Throws an EdgeError, with nginx's words, when
  * nginx keeps its previous configuration; everything on disk is then as it was.
  */
-export function applyEnvironment(deps: Deps, environmentId: number): Promise<void> {
+export function applyEnvironment(deps: EdgeDeps, environmentId: number): Promise<void> {
   if (!isNginx(deps)) return Promise.resolve();
   return serialized(deps, () => applyMany(deps, [environmentId]));
 }
 
 /** The same for several environments at once: one nginx -t and one reload. */
-export function applyEnvironments(deps: Deps, environmentIds: number[]): Promise<void> {
+export function applyEnvironments(deps: EdgeDeps, environmentIds: number[]): Promise<void> {
   if (!isNginx(deps) || environmentIds.length === 0) return Promise.resolve();
   return serialized(deps, () => applyMany(deps, environmentIds));
 }
@@ -139,7 +139,7 @@ export function applyEnvironments(deps: Deps, environmentIds: number[]): Promise
  * Takes an environment's vhost away (and it out of the preview server). Call before the
  * row goes; the row, while it exists, tells what generation to expect gone.
  */
-export function removeEnvironment(deps: Deps, service: string, env: string): Promise<void> {
+export function removeEnvironment(deps: EdgeDeps, service: string, env: string): Promise<void> {
   if (!isNginx(deps)) return Promise.resolve();
   return serialized(deps, async () => {
     const svc = deps.repos.services.byName(service);
@@ -174,7 +174,7 @@ export function removeEnvironment(deps: Deps, service: string, env: string): Pro
 }
 
 /** Takes every file of a service away: its environments' vhosts and its preview server. */
-export function removeService(deps: Deps, service: string): Promise<void> {
+export function removeService(deps: EdgeDeps, service: string): Promise<void> {
   if (!isNginx(deps)) return Promise.resolve();
   return serialized(deps, async () => {
     const nginx = deps.edge.nginx;
@@ -201,7 +201,7 @@ const BERTH_FILE = /^berth-[a-z][a-z0-9-]*(--[a-z][a-z0-9-]*|\.previews)\.conf$/
  * template, an environment made while nginx mode was off), removes vhosts of environments
  * that are gone, then one test and one reload. Returns how many files changed.
  */
-export function syncEdge(deps: Deps): Promise<number> {
+export function syncEdge(deps: EdgeDeps): Promise<number> {
   if (!isNginx(deps)) return Promise.resolve(0);
   return serialized(deps, async () => {
     const nginx = deps.edge.nginx;
@@ -259,7 +259,7 @@ export function syncEdge(deps: Deps): Promise<number> {
 }
 
 /** Whether a Berth file name belongs to an environment that still exists. */
-function isKnown(deps: Deps, file: string): boolean {
+function isKnown(deps: EdgeDeps, file: string): boolean {
   const m = /^berth-([a-z][a-z0-9-]*)--([a-z][a-z0-9-]*)\.conf$/.exec(file);
   if (!m) return false;
   const service = deps.repos.services.byName(m[1] as string);

@@ -5,13 +5,14 @@ import type { ServiceKind } from "../../domain/deployment.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import type { Environment, Service } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
+import type { Needs } from "../core/deps.ts";
 import {
   applyEnvironment,
   applyEnvironments,
   removeEnvironment,
   removeService,
 } from "../edge/edge.ts";
+import type { ReleasesDeps } from "./deps.ts";
 import { removeTree } from "./release-files.ts";
 
 export const MAX_RETENTION = 100;
@@ -28,14 +29,17 @@ function assertRetention(retention: number): number {
   return retention;
 }
 
-export function getService(deps: Deps, name: string): Service {
+/** Finding a service or environment by name needs only the catalog's repos. */
+type Lookup = Needs<never, "services" | "environments">;
+
+export function getService(deps: Lookup, name: string): Service {
   const service = deps.repos.services.byName(name);
   if (!service) throw notFound("service_not_found", `There is no service named "${name}".`);
   return service;
 }
 
 export function getEnvironment(
-  deps: Deps,
+  deps: Lookup,
   serviceName: string,
   envName: string,
 ): { service: Service; environment: Environment } {
@@ -51,7 +55,7 @@ export function getEnvironment(
 }
 
 export async function createService(
-  deps: Deps,
+  deps: ReleasesDeps,
   input: { name: string; kind?: ServiceKind; environments?: string[] },
 ): Promise<{ service: Service; environments: Environment[] }> {
   assertName("service", input.name);
@@ -103,7 +107,7 @@ async function undoUnlessServed(edge: () => Promise<void>, undo: () => void): Pr
   }
 }
 
-function refuseWhileRunning(deps: Deps, environmentIds: number[], what: string): void {
+function refuseWhileRunning(deps: ReleasesDeps, environmentIds: number[], what: string): void {
   if (deps.repos.deployments.inFlightForEnvironments(environmentIds) > 0) {
     throw conflict(
       "deployment_running",
@@ -113,7 +117,7 @@ function refuseWhileRunning(deps: Deps, environmentIds: number[], what: string):
 }
 
 /** Deletes a service, its environments, history and files; unreferenced bundles go too. */
-export async function deleteService(deps: Deps, name: string): Promise<void> {
+export async function deleteService(deps: ReleasesDeps, name: string): Promise<void> {
   const service = getService(deps, name);
   const envIds = deps.repos.environments.listForService(service.id).map((e) => e.id);
   refuseWhileRunning(deps, envIds, `Service "${name}"`);
@@ -127,7 +131,7 @@ export async function deleteService(deps: Deps, name: string): Promise<void> {
 }
 
 export async function createEnvironment(
-  deps: Deps,
+  deps: ReleasesDeps,
   serviceName: string,
   input: { name: string; retention?: number; spaFallback?: boolean },
 ): Promise<Environment> {
@@ -162,7 +166,7 @@ export async function createEnvironment(
 }
 
 export async function updateEnvironment(
-  deps: Deps,
+  deps: ReleasesDeps,
   serviceName: string,
   envName: string,
   patch: { retention?: number; spaFallback?: boolean },
@@ -199,7 +203,7 @@ export async function updateEnvironment(
   return updated;
 }
 
-export async function deleteEnvironment(deps: Deps, serviceName: string, envName: string) {
+export async function deleteEnvironment(deps: ReleasesDeps, serviceName: string, envName: string) {
   const { environment } = getEnvironment(deps, serviceName, envName);
   refuseWhileRunning(deps, [environment.id], `Environment "${envName}"`);
   await removeEnvironment(deps, serviceName, envName);
@@ -212,7 +216,7 @@ export async function deleteEnvironment(deps: Deps, serviceName: string, envName
 }
 
 /** Removes stored bundles that no deployment refers to any more. */
-async function collectBundles(deps: Deps): Promise<void> {
+async function collectBundles(deps: ReleasesDeps): Promise<void> {
   const referenced = deps.repos.deployments.referencedBundles();
   const dir = deps.layout.bundlesDir;
   const names = await fs.readdir(dir).catch(() => [] as string[]);

@@ -3,9 +3,9 @@ import { extractArchive, inspectArchive } from "../../adapters/archive/index.ts"
 import { conflict, DomainError, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { journal } from "../core/journal.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
+import type { ReleasesDeps } from "./deps.ts";
 import { checkHealth } from "./health.ts";
 import { pruneReleases } from "./prune.ts";
 import { pointCurrent, removeTree } from "./release-files.ts";
@@ -20,7 +20,7 @@ export const formatBytes = (n: number) =>
  * release pipeline behind any other deployment of the same environment.
  */
 export async function acceptBundle(
-  deps: Deps,
+  deps: ReleasesDeps,
   target: { service: Service; environment: Environment },
   bundle: StoredBundle,
   meta: {
@@ -87,7 +87,7 @@ export async function acceptBundle(
 }
 
 /** Redeploys a deployment's stored bundle (for example one whose release was pruned). */
-export async function redeploy(deps: Deps, deploymentId: string): Promise<Deployment> {
+export async function redeploy(deps: ReleasesDeps, deploymentId: string): Promise<Deployment> {
   const source = deps.repos.deployments.byId(deploymentId);
   if (!source) throw notFound("deployment_not_found", `There is no deployment ${deploymentId}.`);
   const environment = deps.repos.environments.byId(source.environmentId);
@@ -111,7 +111,12 @@ export async function redeploy(deps: Deps, deploymentId: string): Promise<Deploy
  * before it happens. A failure after the swap points `current` back at the release that
  * was live, so visitors never stay on a broken one.
  */
-async function runPipeline(deps: Deps, service: string, env: string, id: string): Promise<void> {
+async function runPipeline(
+  deps: ReleasesDeps,
+  service: string,
+  env: string,
+  id: string,
+): Promise<void> {
   const { deployments, environments } = deps.repos;
   const d = deployments.byId(id);
   if (d?.status !== "queued") return;
@@ -191,7 +196,7 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
 
 /** Points `current` back at the environment's live release (or at nothing) after a failed switch. */
 async function restoreLive(
-  deps: Deps,
+  deps: ReleasesDeps,
   service: string,
   env: string,
   environmentId: number,
@@ -210,7 +215,7 @@ async function restoreLive(
   );
 }
 
-function failDeployment(deps: Deps, id: string, stage: string, err: unknown): void {
+function failDeployment(deps: ReleasesDeps, id: string, stage: string, err: unknown): void {
   const code = err instanceof DomainError ? err.code : "internal_error";
   const message = err instanceof Error ? err.message : String(err);
   if (!(err instanceof DomainError))
@@ -237,7 +242,7 @@ function failDeployment(deps: Deps, id: string, stage: string, err: unknown): vo
 }
 
 export function publishStatus(
-  deps: Deps,
+  deps: ReleasesDeps,
   id: string,
   status: Deployment["status"],
   final = false,

@@ -2,7 +2,7 @@ import { writeTx } from "../../db/client.ts";
 import { unprocessable } from "../../domain/errors.ts";
 import type { HealthProbe } from "../../domain/health-probe.ts";
 import type { Environment } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
+import type { ReleasesDeps } from "./deps.ts";
 
 export type { HealthProbe };
 
@@ -15,7 +15,7 @@ const PAUSE_MS = 500;
  * when set, a keyword in the body; retried `healthRetries` times before it counts as failed.
  */
 export async function checkHealth(
-  deps: Deps,
+  deps: ReleasesDeps,
   service: string,
   env: Environment,
   note: (message: string) => void,
@@ -68,7 +68,11 @@ export type HealthSettings = {
 };
 
 /** Sets or clears (path null) an environment's health check. */
-export function setHealthCheck(deps: Deps, env: Environment, input: HealthSettings): Environment {
+export function setHealthCheck(
+  deps: ReleasesDeps,
+  env: Environment,
+  input: HealthSettings,
+): Environment {
   const path = input.path?.trim() || null;
   if (path !== null && (!path.startsWith("/") || path.length > 500 || /[\s\0]/.test(path))) {
     throw unprocessable(

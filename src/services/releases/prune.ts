@@ -1,5 +1,5 @@
-import type { Deps } from "../core/deps.ts";
 import { journal } from "../core/journal.ts";
+import type { ReleasesDeps } from "./deps.ts";
 import { removeTree } from "./release-files.ts";
 
 /**
@@ -8,7 +8,7 @@ import { removeTree } from "./release-files.ts";
  * bundles stay, so they can be redeployed.
  */
 export async function pruneReleases(
-  deps: Deps,
+  deps: ReleasesDeps,
   at: { service: string; env: string; environmentId: number; deploymentId: string },
 ): Promise<void> {
   const environment = deps.repos.environments.byId(at.environmentId);

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { Deps } from "../core/deps.ts";
 import { journal } from "../core/journal.ts";
+import type { ReleasesDeps } from "./deps.ts";
 import { pointCurrent, readCurrent, removeTree } from "./release-files.ts";
 
 /**
@@ -9,7 +9,7 @@ import { pointCurrent, readCurrent, removeTree } from "./release-files.ts";
  * half-made release directories are removed, and each environment's `current` is made
  * to point at its last complete release again.
  */
-export async function recoverInterrupted(deps: Deps): Promise<number> {
+export async function recoverInterrupted(deps: ReleasesDeps): Promise<number> {
   const { deployments, environments, services } = deps.repos;
   const cut = deployments.inFlight();
   for (const d of cut) {

@@ -1,9 +1,9 @@
 import { conflict, notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
-import type { Deps } from "../core/deps.ts";
 import { journal } from "../core/journal.ts";
 import { getEnvironment } from "./catalog.ts";
 import { publishStatus } from "./deploy.ts";
+import type { ReleasesDeps } from "./deps.ts";
 import { pointCurrent } from "./release-files.ts";
 
 /**
@@ -11,7 +11,7 @@ import { pointCurrent } from "./release-files.ts";
  * disk. Only `current` moves, so it costs the same whatever the size of the release.
  */
 export function rollback(
-  deps: Deps,
+  deps: ReleasesDeps,
   serviceName: string,
   envName: string,
   deploymentId?: string,
