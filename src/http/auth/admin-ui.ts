@@ -1,7 +1,13 @@
 import type { Context } from "hono";
 import { DomainError, forbidden } from "../../domain/errors.ts";
-import { can, canAssignRole, type Principal, ROLES, SCOPES } from "../../domain/permissions.ts";
-import { createApiKey, parseExpiry, revokeApiKey } from "../../services/auth/api-keys.ts";
+import {
+  can,
+  canAssignRole,
+  grantableScopes,
+  type Principal,
+  ROLES,
+} from "../../domain/permissions.ts";
+import { createKeyAs, parseExpiry, revokeKeyAs } from "../../services/auth/api-keys.ts";
 import { verifyPassword } from "../../services/auth/passwords.ts";
 import {
   changePassword,
@@ -141,7 +147,7 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
               : "active",
         })),
         showOwner: all,
-        scopes: SCOPES.filter((s) => s !== "admin" || can(p, "users.manage")),
+        scopes: grantableScopes(p),
         services: deps.repos.services
           .list()
           .map((s) => s.name)
@@ -155,17 +161,12 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
     });
   };
 
-  ui.get("/keys", (c) => keysPage(c));
+  ui.get("/keys", guard("keys"), (c) => keysPage(c));
 
-  ui.post("/keys", async (c) => {
+  ui.post("/keys", guard("keys"), async (c) => {
     const f = await readForm(c);
-    const p = principal(c);
     try {
-      if (f.scope === "admin" && !can(p, "users.manage"))
-        throw forbidden("Your role cannot hold an admin key.");
-      if (p.services && !(f.service && p.services.includes(f.service)))
-        throw forbidden("Your keys must name one of your services.");
-      const { key } = createApiKey(deps, getUser(deps, p.userId), {
+      const { key } = createKeyAs(deps, principal(c), {
         name: f.name ?? "",
         scope: (f.scope ?? "") as never,
         service: f.service || null,
@@ -179,13 +180,13 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
     }
   });
 
-  ui.post("/keys/:id/revoke", (c) => {
-    const key = deps.repos.users.keyById(Number(c.req.param("id")));
-    const p = principal(c);
-    if (!key || (key.userId !== p.userId && !can(p, "keys.manage"))) {
+  ui.post("/keys/:id/revoke", guard("keys"), (c) => {
+    try {
+      revokeKeyAs(deps, principal(c), Number(c.req.param("id")));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
       return keysPage(c, { errors: { form: "There is no such key." } }, 404);
     }
-    revokeApiKey(deps, key.id);
     return keysPage(c);
   });
 
@@ -206,9 +207,9 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
       status,
     });
 
-  ui.get("/account", (c) => accountPage(c));
+  ui.get("/account", guard("signed-in"), (c) => accountPage(c));
 
-  ui.post("/account/password", async (c) => {
+  ui.post("/account/password", guard("signed-in"), async (c) => {
     const f = await readForm(c);
     const p = principal(c);
     if (p.kind !== "user")

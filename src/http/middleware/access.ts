@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { forbidden, unauthenticated } from "../../domain/errors.ts";
-import { can, type Permission } from "../../domain/permissions.ts";
+import { allows, type Policy } from "../../domain/permissions.ts";
 import { audit } from "../../services/auth/audit.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { AuthVars } from "./auth.ts";
@@ -58,17 +58,24 @@ export function csrfGuard(publicOrigin: string): MiddlewareHandler<Vars> {
   };
 }
 
-/** The route handler's guard: 403 unless the principal holds the permission (for the service). */
+/** What a guard demands; the route inventory test reads it off every route's handlers. */
+export type GuardInfo = { policy: Policy; perService: boolean };
+
+/**
+ * The route handler's guard: 401 without a principal, 403 unless `allows` grants the
+ * policy (for the route's service when `serviceOf` names one). Every non-public route has one.
+ */
 export function guard(
-  perm: Permission,
+  policy: Policy,
   serviceOf?: (c: Context) => string | undefined,
-): MiddlewareHandler<Vars> {
-  return async (c, next) => {
+): MiddlewareHandler<Vars> & { guard: GuardInfo } {
+  const check: MiddlewareHandler<Vars> = async (c, next) => {
     const principal = c.get("principal");
     if (!principal) throw unauthenticated();
-    if (!can(principal, perm, serviceOf?.(c))) throw forbidden();
+    if (!allows(principal, policy, serviceOf?.(c))) throw forbidden();
     return next();
   };
+  return Object.assign(check, { guard: { policy, perService: serviceOf !== undefined } });
 }
 
 export const serviceParam = (c: Context) => c.req.param("service");

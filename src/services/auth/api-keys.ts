@@ -1,8 +1,15 @@
 import { writeTx } from "../../db/client.ts";
 import type { ApiKey, User } from "../../domain/auth-types.ts";
-import { notFound, unprocessable } from "../../domain/errors.ts";
+import { forbidden, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
-import { SCOPES, type Scope } from "../../domain/permissions.ts";
+import {
+  can,
+  canManageKeys,
+  keyRefusal,
+  type Principal,
+  SCOPES,
+  type Scope,
+} from "../../domain/permissions.ts";
 import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
@@ -87,4 +94,33 @@ export function revokeApiKey(deps: AuthDeps, keyId: number, now = Date.now()): A
   if (!key) throw notFound("key_not_found", `There is no API key ${keyId}.`);
   if (key.revokedAt === null) writeTx(deps.db, (tx) => deps.repos.users.revokeKey(tx, keyId, now));
   return { ...key, revokedAt: key.revokedAt ?? now };
+}
+
+/**
+ * Makes a key for the principal's own user, for the API and the UI alike: refused (403)
+ * unless it is weaker than or equal to the principal in scope, services and expiry.
+ */
+export function createKeyAs(deps: AuthDeps, by: Principal, input: NewKey, now = Date.now()) {
+  const service = input.service || null;
+  const expiresAt = input.expiresIn ? now + input.expiresIn : null;
+  const refusal = keyRefusal(by, { scope: input.scope, service, expiresAt });
+  if (refusal) throw forbidden(refusal.message, refusal.field);
+  const user = deps.repos.users.byId(by.userId);
+  if (!user) throw notFound("user_not_found", "Your user no longer exists.");
+  return createApiKey(deps, user, { ...input, service }, now);
+}
+
+/** Revokes a key the principal may manage: its own user's, or anyone's with keys.manage. */
+export function revokeKeyAs(
+  deps: AuthDeps,
+  by: Principal,
+  keyId: number,
+  now = Date.now(),
+): ApiKey {
+  if (!canManageKeys(by))
+    throw forbidden("Managing keys needs a signed-in session or an admin-scope key.");
+  const key = deps.repos.users.keyById(keyId);
+  if (!key || (key.userId !== by.userId && !can(by, "keys.manage")))
+    throw notFound("key_not_found", `There is no API key ${keyId}.`);
+  return revokeApiKey(deps, keyId, now);
 }
