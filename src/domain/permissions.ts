@@ -153,12 +153,15 @@ export function keyRefusal(
 
 /**
  * What a route demands: a permission (for the route's service when it names one), any
- * signed-in principal, or the right to manage keys. guard() asks `allows`, nothing else.
+ * signed-in principal, a signed-in user (not a key: passwords), the right to manage keys,
+ * or to create services (not limited to some). guard() asks `allows`, nothing else.
  */
-export type Policy = Permission | "signed-in" | "keys";
+export type Policy = Permission | "signed-in" | "session" | "keys" | "services.create";
 
 export function allows(p: Principal, policy: Policy, service?: string): boolean {
   if (policy === "signed-in") return true;
+  if (policy === "session") return p.kind === "user";
   if (policy === "keys") return canManageKeys(p);
+  if (policy === "services.create") return canCreateService(p);
   return can(p, policy, service);
 }

@@ -11,7 +11,7 @@ import { certificatesApi } from "./edge/certificates-api.ts";
 import { settingsApi } from "./edge/dns-settings-api.ts";
 import { domainsApi } from "./edge/domains-api.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
-import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
+import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { deploymentsApi } from "./releases/deployments-api.ts";
@@ -63,7 +63,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
   app.route("/api/v1", api);
-  app.get("/api/openapi.json", (c) =>
+  app.get("/api/openapi.json", guard("signed-in"), (c) =>
     c.json(
       api.getOpenAPI31Document({
         openapi: "3.1.0",

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type { Hono } from "hono";
 import type { Env } from "./context.ts";
+import { guard } from "./middleware/access.ts";
 
 const require = createRequire(import.meta.url);
 const htmxDir = path.dirname(require.resolve("htmx.org/dist/htmx.min.js"));
@@ -33,7 +34,7 @@ const docsPage = `<!doctype html>
 /** Health, API reference and static assets, all served from this process (no CDN). */
 export function systemRoutes(app: Hono<Env>): void {
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/api/docs", (c) => c.html(docsPage));
+  app.get("/api/docs", guard("signed-in"), (c) => c.html(docsPage));
   app.get("/assets/*", async (c) => {
     const known = assets[c.req.path];
     const name = c.req.path.slice("/assets/".length);

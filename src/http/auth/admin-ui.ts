@@ -209,11 +209,9 @@ export function uiAdmin(ui: Ui, h: HttpDeps): void {
 
   ui.get("/account", guard("signed-in"), (c) => accountPage(c));
 
-  ui.post("/account/password", guard("signed-in"), async (c) => {
+  ui.post("/account/password", guard("session"), async (c) => {
     const f = await readForm(c);
     const p = principal(c);
-    if (p.kind !== "user")
-      return accountPage(c, { errors: { form: "Sign in to change your password." } }, 403);
     if (!(await verifyPassword(getUser(deps, p.userId).passwordHash, f.currentPassword ?? ""))) {
       return accountPage(
         c,

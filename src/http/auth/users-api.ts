@@ -22,6 +22,7 @@ export function usersApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "get",
       path: "/me",
+      middleware: [guard("signed-in")],
       tags: ["account"],
       summary: "Who is asking: the user, and the key's scope when a key is used",
       responses: {
@@ -48,6 +49,7 @@ export function usersApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/me/password",
+      middleware: [guard("session")],
       tags: ["account"],
       summary: "Change your password; your other sessions end",
       request: jsonBody(z.object({ currentPassword: z.string(), password: z.string() })),
@@ -55,8 +57,6 @@ export function usersApi(app: Api, h: HttpDeps): void {
     }),
     async (c) => {
       const p = c.get("principal") as Principal;
-      if (p.kind !== "user")
-        throw forbidden("Change a password while signed in, not with an API key.");
       const body = c.req.valid("json");
       if (!(await verifyPassword(getUser(deps, p.userId).passwordHash, body.currentPassword))) {
         throw forbidden("The current password is wrong.");

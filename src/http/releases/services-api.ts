@@ -49,16 +49,13 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/services",
-      middleware: [guard("services.write")] as const,
+      middleware: [guard("services.create")] as const,
       tags: ["services"],
       summary: "Create a service with its environments (default: production)",
       request: body(CreateServiceBody),
       responses: { 201: json(ServiceSchema, "Created"), ...errors(400, 409, 422) },
     }),
     async (c) => {
-      if (!canCreateService(c.get("principal") as Principal)) {
-        throw forbidden("A user or key limited to some services cannot create services.");
-      }
       const { service } = await createService(deps, c.req.valid("json"));
       return c.json(serviceJson(service), 201);
     },

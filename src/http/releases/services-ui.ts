@@ -98,13 +98,9 @@ export function uiServices(ui: Ui, h: HttpDeps): void {
     });
   };
 
-  ui.get("/", (c) => dashboard(c, emptyServiceForm()));
+  ui.get("/", guard("signed-in"), (c) => dashboard(c, emptyServiceForm()));
 
-  ui.post("/services", async (c) => {
-    const principal = c.get("principal");
-    if (!principal || !canCreateService(principal)) {
-      throw forbidden("You cannot create services; ask an admin or owner.");
-    }
+  ui.post("/services", guard("services.create"), async (c) => {
     const form = await readForm(c);
     const values = { name: form.name ?? "", environments: form.environments ?? "" };
     const envNames = values.environments

@@ -101,6 +101,9 @@ export function revokeApiKey(deps: AuthDeps, keyId: number, now = Date.now()): A
  * unless it is weaker than or equal to the principal in scope, services and expiry.
  */
 export function createKeyAs(deps: AuthDeps, by: Principal, input: NewKey, now = Date.now()) {
+  if (!SCOPES.includes(input.scope)) {
+    throw unprocessable("invalid_scope", `Scope must be one of ${SCOPES.join(", ")}.`, "scope");
+  }
   const service = input.service || null;
   const expiresAt = input.expiresIn ? now + input.expiresIn : null;
   const refusal = keyRefusal(by, { scope: input.scope, service, expiresAt });
