@@ -210,6 +210,11 @@ export function cloudflareProvider(opts: CloudflareOptions): CheckableDnsProvide
       for (const w of plan.creates) await create(zone, hostname, w, proxied);
       return { writes: plan.deletes.length + plan.patches.length + plan.creates.length };
     },
+    async lookup(name) {
+      const hostname = canonicalName(name);
+      const found = await records(await zoneFor(hostname), hostname);
+      return found.map((r) => ({ type: r.type, content: r.content }));
+    },
     async remove(name) {
       const hostname = canonicalName(name);
       const zone = await zoneFor(hostname);

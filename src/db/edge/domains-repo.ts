@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import type { Domain } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
-import { domains } from "../schema/index.ts";
+import { dnsRecords, domains } from "../schema/index.ts";
 
 /** Custom domains of environments (the certificate columns belong to the certificates repo). */
 export function createDomainsRepo(db: Db) {
@@ -12,6 +12,18 @@ export function createDomainsRepo(db: Db) {
     .where(eq(domains.hostname, sql.placeholder("hostname")))
     .prepare();
   return {
+    /** Whether Berth made the DNS records of this name (and so may change or delete them). */
+    ownsDns(hostname: string): boolean {
+      return (
+        db.select().from(dnsRecords).where(eq(dnsRecords.hostname, hostname)).get() !== undefined
+      );
+    },
+    claimDns(tx: Db, hostname: string): void {
+      tx.insert(dnsRecords).values({ hostname }).onConflictDoNothing().run();
+    },
+    releaseDns(tx: Db, hostname: string): void {
+      tx.delete(dnsRecords).where(eq(dnsRecords.hostname, hostname)).run();
+    },
     listForEnvironment(environmentId: number): Domain[] {
       return db
         .select()

@@ -27,3 +27,13 @@ export const domains = sqliteTable(
   },
   (t) => [index("domains_environment").on(t.environmentId)],
 );
+
+/**
+ * The DNS names whose A/AAAA/CNAME records Berth created: the only records it ever
+ * changes or deletes. A name with records Berth did not make is someone else's until an
+ * owner or admin takes it over explicitly.
+ */
+export const dnsRecords = sqliteTable("dns_records", {
+  hostname: text("hostname").primaryKey(),
+  createdAt: integer("created_at").notNull().default(now),
+});

@@ -1,7 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { forbidden } from "../../domain/errors.ts";
+import { allows } from "../../domain/permissions.ts";
 import type { Domain } from "../../domain/types.ts";
 import { addDomain, listDomains, removeDomain } from "../../services/edge/domains.ts";
-import type { Api, HttpDeps } from "../context.ts";
+import type { Api, Env, HttpDeps } from "../context.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { EnvParam, errors, json } from "../schemas.ts";
 
@@ -31,6 +34,10 @@ export const AddDomainBody = z
   .object({
     hostname: z.string().max(300).openapi({ example: "shop.example.com" }),
     wwwRedirect: z.boolean().optional(),
+    takeOver: z.boolean().optional().openapi({
+      description:
+        "Owners and admins only: let Berth take over A/AAAA/CNAME records of the name that it did not create (audited).",
+    }),
   })
   .openapi("AddDomain");
 
@@ -51,6 +58,17 @@ export function presentDomain(d: Domain) {
     certificate: { status: d.certStatus, expiresAt: iso(d.certExpiresAt), message: d.certMessage },
     createdAt: iso(d.createdAt) as string,
   };
+}
+
+/** Taking over DNS records Berth did not make is for owners and admins (not limited ones). */
+export function assertMayTakeOverDns(c: Context<Env>): void {
+  const p = c.get("principal");
+  if (!p || !allows(p, "settings.manage"))
+    throw forbidden(
+      "Only an owner or admin can take over DNS records Berth did not create.",
+      "takeOver",
+    );
+  c.set("auditAction", "domain.dns_take_over");
 }
 
 export function domainsApi(app: Api, h: HttpDeps): void {
@@ -86,7 +104,9 @@ export function domainsApi(app: Api, h: HttpDeps): void {
         "Add a custom domain: served at once (nginx mode: vhost tested and reloaded), then DNS",
       description:
         "422 invalid_hostname when the name is not a usable domain; 409 domain_taken when " +
-        "another environment already has it; 409 edge_failed when nginx refused the new " +
+        "another environment already has it; 409 dns_conflict when the name holds DNS " +
+        "records Berth did not create (an owner or admin may pass takeOver: true); " +
+        "409 edge_failed when nginx refused the new " +
         "configuration (nothing is kept). A DNS failure keeps the domain with dns.status error.",
       request: {
         params: EnvParam,
@@ -96,7 +116,9 @@ export function domainsApi(app: Api, h: HttpDeps): void {
     }),
     async (c) => {
       const p = c.req.valid("param");
-      const domain = await addDomain(deps, p.service, p.env, c.req.valid("json"));
+      const body = c.req.valid("json");
+      if (body.takeOver) assertMayTakeOverDns(c);
+      const domain = await addDomain(deps, p.service, p.env, body);
       return c.json(presentDomain(domain), 201);
     },
   );

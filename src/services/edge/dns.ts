@@ -1,8 +1,10 @@
 import { cloudflareProvider } from "../../adapters/dns/cloudflare.ts";
 import { noneProvider } from "../../adapters/dns/none.ts";
+import { sameContent, wantedRecords } from "../../adapters/dns/records.ts";
 import { rfc2136Provider } from "../../adapters/dns/rfc2136.ts";
 import type { CheckableDnsProvider, DnsProvider, DnsTarget } from "../../adapters/dns/types.ts";
-import { DomainError } from "../../domain/errors.ts";
+import { writeTx } from "../../db/client.ts";
+import { conflict, DomainError } from "../../domain/errors.ts";
 import type { EdgeDeps } from "./deps.ts";
 import { type DnsSettings, getDnsSettings, resolveDnsSettings } from "./dns-settings.ts";
 
@@ -89,13 +91,71 @@ async function attempt(
   }
 }
 
+type Found = { type: string; content: string };
+
+const describe = (found: Found[]) => found.map((r) => `${r.type} ${r.content}`).join(", ");
+
+/** Whether a name's records are exactly the ones Berth would write. */
+function pointsHere(found: Found[], target: DnsTarget): boolean {
+  const want = wantedRecords(target);
+  return (
+    found.length === want.length &&
+    want.every((w) =>
+      found.some((f) => f.type === w.type && sameContent(w.type, f.content, w.content)),
+    )
+  );
+}
+
+/**
+ * What Berth may do with a name: write it (it made the records, or there are none yet,
+ * or an owner or admin takes it over), or leave it (records it did not make that already
+ * point here). Records it did not make that point elsewhere are a 409 `dns_conflict`.
+ */
+async function ownership(
+  deps: EdgeDeps,
+  provider: DnsProvider,
+  name: string,
+  takeOver: boolean,
+): Promise<"owned" | "claim" | "leave"> {
+  if (deps.repos.domains.ownsDns(name)) return "owned";
+  const found = await provider.lookup(name);
+  if (found.length === 0 || takeOver) return "claim";
+  if (pointsHere(found, dnsTarget(deps))) return "leave";
+  throw conflict(
+    "dns_conflict",
+    `${name} already has DNS records Berth did not create (${describe(found)}). Berth changes only records it made: remove them, or have an owner or admin take them over (takeOver: true).`,
+  );
+}
+
+/**
+ * Refuses a domain whose names hold DNS records Berth did not make (409 dns_conflict),
+ * before anything is written. A provider that cannot be asked is not a refusal: the
+ * sync that follows reports it on the domain.
+ */
+export async function assertDnsFree(
+  deps: EdgeDeps,
+  domain: { hostname: string; wwwRedirect?: boolean },
+  takeOver: boolean,
+): Promise<void> {
+  if (getDnsSettings(deps).provider === "none") return;
+  for (const name of namesOf(domain.hostname, domain.wwwRedirect)) {
+    try {
+      await ownership(deps, await dnsProviderFor(deps), name, takeOver);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === "dns_conflict") throw err;
+    }
+  }
+}
+
 /**
  * Makes a domain's records point at this server (and www.<hostname> too when the domain
- * redirects it). Never throws: the result is what the domain shows as its DNS status.
+ * redirects it), for the names Berth owns or may claim (see `ownership`). Never throws:
+ * the result is what the domain shows as its DNS status.
  */
 export async function syncDomainDns(
   deps: EdgeDeps,
   domain: { hostname: string; wwwRedirect?: boolean },
+  opts: { takeOver?: boolean } = {},
 ): Promise<DnsSyncResult> {
   const target = dnsTarget(deps);
   const names = namesOf(domain.hostname, domain.wwwRedirect);
@@ -119,9 +179,14 @@ export async function syncDomainDns(
   }
   let writes = 0;
   for (const name of names) {
-    const done = await attempt(deps, name, "sync", async () =>
-      (await dnsProviderFor(deps)).upsert(name, target),
-    );
+    const done = await attempt(deps, name, "sync", async () => {
+      const provider = await dnsProviderFor(deps);
+      const may = await ownership(deps, provider, name, opts.takeOver === true);
+      if (may === "leave") return { writes: 0 };
+      // the claim is written before the records: a crash between leaves Berth the owner
+      if (may === "claim") writeTx(deps.db, (tx) => deps.repos.domains.claimDns(tx, name));
+      return provider.upsert(name, target);
+    });
     if (!done.ok) return { status: "error", message: done.message, writes };
     writes += done.writes;
   }
@@ -150,10 +215,13 @@ export async function removeDomainDns(
   }
   let writes = 0;
   for (const name of names) {
+    // records Berth did not make stay, whoever added the domain
+    if (!deps.repos.domains.ownsDns(name)) continue;
     const done = await attempt(deps, name, "remove", async () =>
       (await dnsProviderFor(deps)).remove(name),
     );
     if (!done.ok) return { status: "error", message: done.message, writes };
+    writeTx(deps.db, (tx) => deps.repos.domains.releaseDns(tx, name));
     writes += done.writes;
   }
   deps.logger.info(

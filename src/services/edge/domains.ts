@@ -4,7 +4,7 @@ import { assertHostname, wwwOf } from "../../domain/hostnames.ts";
 import type { Domain } from "../../domain/types.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import type { EdgeDeps } from "./deps.ts";
-import { removeDomainDns, syncDomainDns } from "./dns.ts";
+import { assertDnsFree, removeDomainDns, syncDomainDns } from "./dns.ts";
 import { applyEnvironment } from "./edge.ts";
 
 /** The custom domains of one environment, by hostname. */
@@ -23,8 +23,8 @@ function holderOf(deps: EdgeDeps, name: string): Domain | undefined {
 }
 
 /** Writes the DNS records of a new domain; the outcome goes on the row, never thrown. */
-async function publishDns(deps: EdgeDeps, domain: Domain): Promise<Domain> {
-  const { status, message } = await syncDomainDns(deps, domain);
+async function publishDns(deps: EdgeDeps, domain: Domain, takeOver: boolean): Promise<Domain> {
+  const { status, message } = await syncDomainDns(deps, domain, { takeOver });
   return writeTx(deps.db, (tx) => {
     const row = deps.repos.domains.setDns(tx, domain.id, status, message);
     if (status === "error") {
@@ -47,7 +47,7 @@ export async function addDomain(
   deps: EdgeDeps,
   service: string,
   env: string,
-  input: { hostname: string; wwwRedirect?: boolean },
+  input: { hostname: string; wwwRedirect?: boolean; takeOver?: boolean },
 ): Promise<Domain> {
   const { environment } = getEnvironment(deps, service, env);
   const hostname = assertHostname(input.hostname, deps.baseDomain);
@@ -62,6 +62,8 @@ export async function addDomain(
     }
     assertHostname(wwwOf(hostname), deps.baseDomain);
   }
+  const takeOver = input.takeOver === true;
+  await assertDnsFree(deps, { hostname, wwwRedirect }, takeOver);
   const domain = writeTx(deps.db, (tx) => {
     for (const name of wwwRedirect ? [hostname, wwwOf(hostname)] : [hostname]) {
       const holder = holderOf(deps, name);
@@ -96,7 +98,7 @@ export async function addDomain(
     });
     throw err;
   }
-  const published = await publishDns(deps, domain);
+  const published = await publishDns(deps, domain, takeOver);
   writeTx(deps.db, (tx) =>
     deps.repos.environments.addEvent(tx, {
       environmentId: environment.id,
