@@ -104,6 +104,11 @@ const schema = z.object({
     .min(1, "BERTH_DEFAULT_RETENTION must be at least 1")
     .max(1000, "BERTH_DEFAULT_RETENTION must be at most 1000")
     .default(10),
+  BERTH_AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: "BERTH_AUDIT_RETENTION_DAYS must be a number" })
+    .int("BERTH_AUDIT_RETENTION_DAYS must be a whole number")
+    .min(1, "BERTH_AUDIT_RETENTION_DAYS must be at least 1")
+    .default(365),
 });
 
 /** Splits a configured command into argv: whitespace-separated words, never a shell. */
@@ -119,6 +124,8 @@ export type Config = Readonly<{
   publicUrl: string;
   logLevel: string;
   defaultRetention: number;
+  /** Days the audit trail keeps an event. */
+  auditRetentionDays: number;
   /** Proxies (such as the local nginx) whose X-Forwarded-For names the real client. */
   trustedProxies: string[];
   /** How many builds run at once. */
@@ -158,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     logLevel: v.BERTH_LOG_LEVEL,
     defaultRetention: v.BERTH_DEFAULT_RETENTION,
+    auditRetentionDays: v.BERTH_AUDIT_RETENTION_DAYS,
     trustedProxies: v.BERTH_TRUSTED_PROXIES.split(",")
       .map((s) => s.trim())
       .filter(Boolean),

@@ -58,7 +58,10 @@ export const auditEvents = sqliteTable(
     actorId: integer("actor_id"),
     actor: text("actor").notNull(),
     action: text("action").notNull(),
+    /** The resource the action touched: "service site", "site/production". */
     target: text("target"),
+    /** The request as it came: method and path. */
+    request: text("request"),
     result: text("result", { enum: ["ok", "denied", "failed"] }).notNull(),
     status: integer("status"),
     ip: text("ip"),

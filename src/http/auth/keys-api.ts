@@ -54,6 +54,7 @@ export function keysApi(app: Api, h: HttpDeps): void {
     }),
     (c) => {
       const body = c.req.valid("json");
+      c.set("audited", `key "${body.name}"`);
       const { key, record } = createKeyAs(deps, c.get("principal") as Principal, {
         name: body.name,
         scope: body.scope,

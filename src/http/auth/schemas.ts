@@ -58,6 +58,7 @@ export const AuditSchema = z
     actor: z.string(),
     action: z.string(),
     target: z.string().nullable(),
+    request: z.string().nullable(),
     result: z.enum(["ok", "denied", "failed"]),
     status: z.number().nullable(),
     ip: z.string().nullable(),

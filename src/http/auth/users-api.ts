@@ -102,6 +102,7 @@ export function usersApi(app: Api, h: HttpDeps): void {
       const body = c.req.valid("json");
       if (!canAssignRole(c.get("principal") as Principal, body.role))
         throw forbidden("Only an owner can make owners.");
+      c.set("audited", body.email);
       return c.json(presentUser(await createUser(deps, body)), 201);
     },
   );

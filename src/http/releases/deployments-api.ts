@@ -94,6 +94,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
         message: text(fields.message ?? c.req.query("message")),
         commit: text(fields.commit ?? c.req.query("commit")),
       });
+      c.set("audited", `${target.service.name}/${target.environment.name} deployment ${d.id}`);
       c.header("Location", `/api/v1/deployments/${d.id}`);
       return c.json(present(d), 202);
     },

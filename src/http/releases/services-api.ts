@@ -57,6 +57,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     }),
     async (c) => {
       const { service } = await createService(deps, c.req.valid("json"));
+      c.set("audited", service.name);
       return c.json(serviceJson(service), 201);
     },
   );
@@ -119,6 +120,7 @@ export function servicesApi(app: Api, h: HttpDeps): void {
     async (c) => {
       const name = c.req.valid("param").service;
       const env = await createEnvironment(deps, name, c.req.valid("json"));
+      c.set("audited", `${name}/${env.name}`);
       return c.json(envJson(getService(deps, name), env), 201);
     },
   );

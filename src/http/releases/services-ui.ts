@@ -117,6 +117,7 @@ export function uiServices(ui: Ui, h: HttpDeps): void {
     );
     if (!done.ok) return dashboard(c, { values, errors: done.errors }, statusFor(done.error));
     const name = done.value.service.name;
+    c.set("audited", name);
     return afterChange(c, `/services/${name}`, () =>
       dashboard(c, { ...emptyServiceForm(), created: name }),
     );
