@@ -116,7 +116,33 @@ export function createNamespaceTracker(outerPid: number) {
     return done.size;
   };
 
-  return { pids, signal };
+  /**
+   * SIGSTOP until every process of the sandbox is stopped (a signal is delivered
+   * asynchronously, and one may be forking meanwhile), for at most `ms`.
+   */
+  const stop = async (ms = 2000): Promise<number> => {
+    const deadline = Date.now() + ms;
+    let count = signal("SIGSTOP");
+    for (;;) {
+      const running = pids().filter((p) => !/^[TtZX]$/.test(stateOf(p)));
+      if (running.length === 0 || Date.now() > deadline) return count;
+      for (const p of running) send(p, "SIGSTOP");
+      count = Math.max(count, pids().length);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  return { pids, signal, stop };
+}
+
+/** The state letter of /proc/PID/stat (R, S, T, Z...), or "X" once it is gone. */
+export function stateOf(pid: number): string {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2);
+  } catch {
+    return "X";
+  }
 }
 
 export type NamespaceTracker = ReturnType<typeof createNamespaceTracker>;

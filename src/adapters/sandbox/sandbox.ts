@@ -50,8 +50,8 @@ export type SandboxRun = {
   pids(): number[];
   /** Sends a signal to every process of the sandbox; answers how many got it. */
   signal(sig: NodeJS.Signals): number;
-  /** SIGSTOP to every process (a paused job); resume() sends SIGCONT. */
-  pause(): number;
+  /** SIGSTOP to every process (a paused job), resolved once all are stopped; resume() sends SIGCONT. */
+  pause(): Promise<number>;
   resume(): number;
 };
 
@@ -147,9 +147,10 @@ export function createSandbox(settings: SandboxSettings): Sandbox {
         return tracker ? tracker.pids() : groupPids(outer);
       },
       signal: signalAll,
-      pause: () => {
+      pause: async () => {
         paused = true;
-        return signalAll("SIGSTOP");
+        if (over || outer === undefined) return 0;
+        return tracker ? tracker.stop() : signalAll("SIGSTOP");
       },
       resume: () => {
         paused = false;
