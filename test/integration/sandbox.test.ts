@@ -24,7 +24,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(data, "secret.key"), "key-material-0123456789");
   fs.writeFileSync(path.join(data, "berth.db"), "SQLite format 3 users-table");
   fs.writeFileSync(path.join(data, "sites/other/production/current/index.html"), "other-site");
-  expect(await sandbox.check()).toEqual({ ok: true, sandboxed: true });
+  expect(await sandbox.check()).toMatchObject({ ok: true, sandboxed: true });
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -95,7 +95,7 @@ describe("the mount view", () => {
     ];
     const r = start(
       `for p in ${paths.join(" ")}; do if [ -e "$p" ]; then echo "SEEN $p"; else echo "ABSENT $p"; fi; done
-       cat ${paths[1]} ${paths[2]} ${paths[3]}; echo ETC; ls -A /etc; id -u`,
+       cat ${paths[1]} ${paths[2]} ${paths[3]} 2>&1; echo ETC; ls -A /etc; id -u`,
     );
     const res = await r.result;
     expect(res.exitCode, r.output()).toBe(0);
@@ -122,6 +122,14 @@ describe("the mount view", () => {
     expect(r.output()).toContain("TMP-OK");
     expect(fs.existsSync(hostProbe)).toBe(false);
     expect(fs.readFileSync(path.join(r.workDir, "built.txt"), "utf8")).toBe("mine\n");
+  });
+
+  it("cannot make user namespaces of its own (bwrap 0.8+)", async () => {
+    const check = await sandbox.check();
+    if (!(check.ok && check.sandboxed && check.disableUserns)) return; // an older bwrap
+    const r = start("unshare --user true && echo NESTED || echo REFUSED");
+    await r.result;
+    expect(r.output()).toContain("REFUSED");
   });
 });
 

@@ -96,6 +96,13 @@ describe("the bwrap argv", () => {
   });
 });
 
+it("forbids user namespaces inside when bwrap can (0.8+)", () => {
+  const spec = { bwrap: "bwrap", workDir: "/w", command: ["true"], limits };
+  expect(sandboxArgv(spec)).not.toContain("--disable-userns");
+  const hardened = sandboxArgv({ ...spec, disableUserns: true });
+  expect(hardened.indexOf("--disable-userns")).toBe(hardened.indexOf("--unshare-user") + 1);
+});
+
 describe("naming the limit a command hit", () => {
   const hit = (exitCode: number | null, output = "", signal: string | null = null) => {
     const watch = createLimitWatch();

@@ -88,6 +88,8 @@ export type SandboxSpec = {
   cwd?: string;
   command: string[];
   limits: SandboxLimits;
+  /** No user namespaces inside (bwrap 0.8+): the kernel surface most escapes go through. */
+  disableUserns?: boolean;
 };
 
 /**
@@ -119,6 +121,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
     "/",
     "--unshare-all",
     "--unshare-user",
+    ...(spec.disableUserns ? ["--disable-userns"] : []),
     "--share-net",
     "--uid",
     String(NOBODY),
@@ -136,7 +139,7 @@ export function sandboxArgv(spec: SandboxSpec): string[] {
 }
 
 /** The argv that proves namespaces work: the same kind of sandbox around `true`. */
-export function probeArgv(bwrap: string): string[] {
+export function probeArgv(bwrap: string, disableUserns: boolean): string[] {
   return [
     bwrap,
     ...SYSTEM_DIRS.flatMap((dir) => ["--ro-bind-try", dir, dir]),
@@ -144,6 +147,7 @@ export function probeArgv(bwrap: string): string[] {
     "/proc",
     "--unshare-all",
     "--unshare-user",
+    ...(disableUserns ? ["--disable-userns"] : []),
     "--share-net",
     "--uid",
     String(NOBODY),

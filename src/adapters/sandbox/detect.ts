@@ -3,7 +3,8 @@ import { runProcess } from "../process/run.ts";
 import { NOBODY, probeArgv } from "./argv.ts";
 
 export type SandboxCheck =
-  | { ok: true; sandboxed: true }
+  /** disableUserns: this bwrap can forbid user namespaces inside (0.8 and later). */
+  | { ok: true; sandboxed: true; disableUserns: boolean }
   | { ok: true; sandboxed: false; warning: string }
   | { ok: false; message: string };
 
@@ -38,10 +39,24 @@ export async function detectSandbox(bwrap: string): Promise<SandboxCheck> {
       message: unavailableMessage("/usr/bin/prlimit (util-linux) is missing"),
     };
   }
+  const first = await probe(bwrap, true);
+  // an older bwrap (before 0.8) has no --disable-userns: sandbox without it
+  const res =
+    !first.ok && /unknown option|--disable-userns/i.test(first.output)
+      ? await probe(bwrap, false)
+      : first;
+  if (res.ok) return { ok: true, sandboxed: true, disableUserns: res === first };
+  return { ok: false, message: unavailableMessage(res.output) };
+}
+
+async function probe(
+  bwrap: string,
+  disableUserns: boolean,
+): Promise<{ ok: boolean; output: string }> {
   let output = "";
   try {
     const res = await runProcess({
-      argv: probeArgv(bwrap),
+      argv: probeArgv(bwrap, disableUserns),
       cwd: "/",
       env: { PATH: "/usr/bin:/bin" },
       timeoutMs: 10_000,
@@ -53,10 +68,10 @@ export async function detectSandbox(bwrap: string): Promise<SandboxCheck> {
       graceMs: 1000,
       ...(runsAsRoot() ? { uid: NOBODY, gid: NOBODY } : {}),
     });
-    if (res.exitCode === 0) return { ok: true, sandboxed: true };
+    if (res.exitCode === 0) return { ok: true, output };
     const why = output.trim() || `bwrap exited with ${res.exitCode ?? res.signal}`;
-    return { ok: false, message: unavailableMessage(`bwrap could not make a sandbox (${why})`) };
+    return { ok: false, output: `bwrap could not make a sandbox (${why})` };
   } catch (err) {
-    return { ok: false, message: unavailableMessage(`bwrap did not start (${String(err)})`) };
+    return { ok: false, output: `bwrap did not start (${String(err)})` };
   }
 }

@@ -105,6 +105,7 @@ export function createSandbox(settings: SandboxSettings): Sandbox {
       const ready = await check();
       if (!ready.ok) throw unprocessable("sandbox_unavailable", ready.message);
       const { sandboxed } = ready;
+      const disableUserns = ready.sandboxed && ready.disableUserns;
       const res = await runProcess({
         argv: sandboxed
           ? sandboxArgv({
@@ -113,6 +114,7 @@ export function createSandbox(settings: SandboxSettings): Sandbox {
               cwd: path.posix.join(INSIDE_DIR, opts.cwd ?? "."),
               command: opts.argv,
               limits,
+              disableUserns,
             })
           : opts.argv,
         // bwrap starts from / (nobody may not reach Berth's cwd) and enters /work itself
