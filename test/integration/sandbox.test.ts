@@ -168,7 +168,7 @@ describe("limits", () => {
 
 describe("processes", () => {
   it("kills what the command left behind, setsid escapes included, when it ends", async () => {
-    const r = start("setsid sleep 1011 & setsid sh -c 'sleep 1012' & sleep 0.3; echo done");
+    const r = start("setsid sleep 1011 & setsid sh -c 'sleep 1012' & sleep 1; echo done");
     const run = await r.handle();
     let seen: number[] = [];
     await until(() => {
