@@ -58,7 +58,7 @@ export type SandboxRun = {
 export type Sandbox = {
   readonly mode: "on" | "off";
   readonly limits: SandboxLimits;
-  /** Whether commands can run (cached after the first call); log `warning` if there is one. */
+  /** Whether commands can run (a success is cached); log `warning` if there is one. */
   check(): Promise<SandboxCheck>;
   /** A fresh empty work directory (its parent must be Berth's own, not writable by others). */
   makeWorkDir(dir: string): Promise<void>;
@@ -71,11 +71,15 @@ export type Sandbox = {
 export function createSandbox(settings: SandboxSettings): Sandbox {
   const bwrap = settings.bwrap ?? "/usr/bin/bwrap";
   let checked: Promise<SandboxCheck> | null = null;
+  // a working sandbox is remembered; a broken one is probed again (bubblewrap installed since)
   const check = () => {
     checked ??=
       settings.mode === "off"
         ? Promise.resolve({ ok: true, sandboxed: false, warning: OFF_WARNING } as const)
-        : detectSandbox(bwrap);
+        : detectSandbox(bwrap).then((result) => {
+            if (!result.ok) checked = null;
+            return result;
+          });
     return checked;
   };
 
