@@ -6,7 +6,7 @@ import { INSIDE_DIR, NOBODY, type SandboxLimits, sandboxArgv } from "./argv.ts";
 import { detectSandbox, OFF_WARNING, runsAsRoot, type SandboxCheck } from "./detect.ts";
 import { createLimitWatch, type LimitHit } from "./limits.ts";
 import { createNamespaceTracker, groupPids, isAlive, type NamespaceTracker } from "./namespace.ts";
-import { handOver, makeWorkDir } from "./workdir.ts";
+import { handOver, makeWorkDir, removeWorkDir } from "./workdir.ts";
 
 export type SandboxSettings = {
   /** off: commands run unsandboxed (a trusted single-user machine only). */
@@ -64,6 +64,8 @@ export type Sandbox = {
   makeWorkDir(dir: string): Promise<void>;
   /** Gives a directory Berth filled (a checkout) to the sandbox's user. */
   handOver(dir: string): Promise<void>;
+  /** Removes a work directory (whatever modes its command left), and its root once empty. */
+  removeWorkDir(dir: string): Promise<void>;
   /** Runs one command; `result` rejects with sandbox_unavailable if check() failed. */
   run(opts: SandboxRunOptions): SandboxRun;
 };
@@ -171,6 +173,7 @@ export function createSandbox(settings: SandboxSettings): Sandbox {
     check,
     makeWorkDir,
     handOver,
+    removeWorkDir,
     run,
   };
 }

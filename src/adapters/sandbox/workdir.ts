@@ -10,6 +10,17 @@ import { runsAsRoot } from "./detect.ts";
  * in /tmp), where another user could otherwise have prepared it.
  */
 export async function makeWorkDir(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await makeOnce(dir);
+    } catch (err) {
+      // removeWorkDir of another run took the empty root away meanwhile: make it again
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 3) throw err;
+    }
+  }
+}
+
+async function makeOnce(dir: string): Promise<void> {
   const root = path.dirname(dir);
   await fs.mkdir(root, { recursive: true, mode: 0o711 });
   const st = await fs.lstat(root);
@@ -38,4 +49,25 @@ export async function handOver(dir: string): Promise<void> {
     for (const name of await fs.readdir(p)) await walk(path.join(p, name));
   };
   await walk(dir);
+}
+
+/**
+ * Removes a work directory, also one whose command left directories without write
+ * permission (Go's module cache does), then its root if nothing else is in it.
+ */
+export async function removeWorkDir(dir: string): Promise<void> {
+  try {
+    await fs.rm(dir, { recursive: true, force: true });
+  } catch {
+    await makeWritable(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  await fs.rmdir(path.dirname(dir)).catch(() => undefined); // not empty: other runs use it
+}
+
+async function makeWritable(p: string): Promise<void> {
+  const st = await fs.lstat(p).catch(() => null);
+  if (!st?.isDirectory()) return;
+  await fs.chmod(p, 0o700);
+  for (const name of await fs.readdir(p)) await makeWritable(path.join(p, name));
 }

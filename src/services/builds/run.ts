@@ -207,7 +207,7 @@ export async function runBuild(
     });
     return stop.end;
   } finally {
-    await fs.rm(work, { recursive: true, force: true });
+    await deps.sandbox.removeWorkDir(work);
   }
 }
 
