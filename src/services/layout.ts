@@ -38,6 +38,8 @@ export function createLayout(dataDir: string, workDir?: string | null) {
     /** One working directory per build, removed when it ends (outside the data directory). */
     build: (id: string) => path.join(work, id),
     buildsDir: work,
+    /** The root of every sandboxed run's work directory (builds, jobs): emptied at start-up. */
+    workDir: work,
     cert: (hostname: string) => ({
       fullchain: path.join(dataDir, "certs", hostname, "fullchain.pem"),
       key: path.join(dataDir, "certs", hostname, "privkey.pem"),
