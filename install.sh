@@ -302,7 +302,7 @@ install_packages() {
     die "install.sh supports Debian and Ubuntu (or use --no-packages)"
   fi
   # make, g++ and python3 build better-sqlite3 where no prebuilt binary can be fetched.
-  apt_install nginx sudo openssl curl ca-certificates make g++ python3
+  apt_install nginx sudo openssl curl ca-certificates make g++ python3 bubblewrap
   # Debian's nodejs is too old to run Berth, but its npm fetches Node 24 from the npm
   # registry (see install_node).
   command -v npm >/dev/null || apt_install nodejs npm

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
-import type { EdgeConfig, Limits } from "./domain/config-types.ts";
+import type { EdgeConfig, Limits, SandboxConfig } from "./domain/config-types.ts";
 
-export type { EdgeConfig, Limits };
+export type { EdgeConfig, Limits, SandboxConfig };
 
 const bytes = (name: string, fallback: number) =>
   z.coerce
@@ -12,6 +12,13 @@ const bytes = (name: string, fallback: number) =>
     .default(fallback);
 
 const MiB = 1024 * 1024;
+
+const count = (name: string, min: number, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .default(fallback);
 
 const schema = z.object({
   BERTH_DATA_DIR: z.string().min(1).default("./data"),
@@ -98,6 +105,13 @@ const schema = z.object({
     .min(1, "BERTH_BUILDERS must be at least 1")
     .max(16, "BERTH_BUILDERS must be at most 16")
     .default(1),
+  BERTH_WORK_DIR: z.string().min(1).optional(),
+  BERTH_SANDBOX: z.enum(["on", "off"], { error: "BERTH_SANDBOX must be on or off" }).default("on"),
+  BERTH_SANDBOX_BWRAP: z.string().min(1).default("/usr/bin/bwrap"),
+  BERTH_SANDBOX_MEMORY_MB: count("BERTH_SANDBOX_MEMORY_MB", 16, 4096),
+  BERTH_SANDBOX_PROCESSES: count("BERTH_SANDBOX_PROCESSES", 8, 512),
+  BERTH_SANDBOX_FILE_SIZE_MB: count("BERTH_SANDBOX_FILE_SIZE_MB", 1, 1024),
+  BERTH_SANDBOX_CPU_SECONDS: count("BERTH_SANDBOX_CPU_SECONDS", 1, 3600),
   BERTH_DEFAULT_RETENTION: z.coerce
     .number({ error: "BERTH_DEFAULT_RETENTION must be a number" })
     .int("BERTH_DEFAULT_RETENTION must be a whole number")
@@ -133,6 +147,9 @@ export type Config = Readonly<{
   /** Berth's own environment, the base that build commands get (cleaned of Berth's secrets). */
   childEnv: Readonly<Record<string, string | undefined>>;
   secretKey: string | null;
+  /** Where build work directories go: outside the data directory, which commands must not see. */
+  workDir: string | null;
+  sandbox: SandboxConfig;
   edge: EdgeConfig;
   limits: Limits;
 }>;
@@ -172,6 +189,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     builders: v.BERTH_BUILDERS,
     childEnv: Object.freeze({ ...env }),
     secretKey: v.BERTH_SECRET_KEY ?? null,
+    workDir: v.BERTH_WORK_DIR ? path.resolve(v.BERTH_WORK_DIR) : null,
+    sandbox: Object.freeze({
+      mode: v.BERTH_SANDBOX,
+      bwrap: v.BERTH_SANDBOX_BWRAP,
+      limits: Object.freeze({
+        memoryMb: v.BERTH_SANDBOX_MEMORY_MB,
+        processes: v.BERTH_SANDBOX_PROCESSES,
+        fileSizeMb: v.BERTH_SANDBOX_FILE_SIZE_MB,
+        cpuSeconds: v.BERTH_SANDBOX_CPU_SECONDS,
+      }),
+    }),
     edge: Object.freeze({
       mode: v.BERTH_EDGE,
       nginx: Object.freeze({

@@ -30,3 +30,15 @@ export type EdgeConfig = Readonly<{
     skipChallengeVerification?: boolean;
   }>;
 }>;
+
+export type SandboxConfig = Readonly<{
+  /** off: build commands run unsandboxed, with a warning on every run. */
+  mode: "on" | "off";
+  bwrap: string;
+  limits: Readonly<{
+    memoryMb: number;
+    processes: number;
+    fileSizeMb: number;
+    cpuSeconds: number;
+  }>;
+}>;

@@ -6,7 +6,8 @@ import { auditEvents } from "../schema/index.ts";
 
 /** A LIKE pattern that matches `text` literally: % and _ in it are not wildcards. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-const likeText = (column: SQLiteColumn, pattern: string) => sql`${column} LIKE ${pattern} ESCAPE '\\'`;
+const likeText = (column: SQLiteColumn, pattern: string) =>
+  sql`${column} LIKE ${pattern} ESCAPE '\\'`;
 
 export type AuditFilter = {
   actor?: string;

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { forbidden } from "../../domain/errors.ts";
-import { canCreateService, canSeeService, type Principal } from "../../domain/permissions.ts";
+import { canSeeService, type Principal } from "../../domain/permissions.ts";
 import type { Environment, Service } from "../../domain/types.ts";
 import {
   createEnvironment,

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { type DomainError, forbidden } from "../../domain/errors.ts";
+import type { DomainError } from "../../domain/errors.ts";
 import { canCreateService, canSeeService } from "../../domain/permissions.ts";
 import {
   createEnvironment,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createSandbox, DEFAULT_LIMITS, type Sandbox } from "../../adapters/sandbox/index.ts";
 import type { Config, EdgeConfig, Limits } from "../../config.ts";
 import { createAuditRepo } from "../../db/auth/audit-repo.ts";
 import { createUsersRepo } from "../../db/auth/users-repo.ts";
@@ -48,6 +49,8 @@ export type Deps = {
   edge: EdgeConfig;
   /** Sites are <label>.<baseDomain>; custom domains must not collide with them. */
   baseDomain: string;
+  /** Where build commands (and job scripts) run: bubblewrap, unless BERTH_SANDBOX=off. */
+  sandbox: Sandbox;
 };
 
 export type Repos = Deps["repos"];
@@ -94,6 +97,7 @@ export function createDeps(input: {
   secrets?: Secrets;
   edge?: EdgeConfig;
   baseDomain?: string;
+  sandbox?: Sandbox;
 }): Deps {
   return {
     ...input,
@@ -101,6 +105,7 @@ export function createDeps(input: {
     secrets: input.secrets ?? createSecrets(randomBytes(32)),
     edge: input.edge ?? embeddedEdge,
     baseDomain: input.baseDomain ?? "localhost",
+    sandbox: input.sandbox ?? createSandbox({ mode: "on", limits: DEFAULT_LIMITS }),
     repos: {
       services: createServicesRepo(input.db),
       environments: createEnvironmentsRepo(input.db),
@@ -124,7 +129,7 @@ export function createDeps(input: {
 
 /** Opens the data directory a configuration names: database (migrated), layout, keys. */
 export function openDeps(config: Config, logger: Logger): Deps {
-  const layout = createLayout(config.dataDir);
+  const layout = createLayout(config.dataDir, config.workDir);
   return createDeps({
     db: openDb(layout.dbFile),
     layout,
@@ -134,5 +139,6 @@ export function openDeps(config: Config, logger: Logger): Deps {
     secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
     edge: config.edge,
     baseDomain: config.baseDomain,
+    sandbox: createSandbox(config.sandbox),
   });
 }
