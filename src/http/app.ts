@@ -4,6 +4,7 @@ import { auditApi } from "./auth/audit-api.ts";
 import { keysApi } from "./auth/keys-api.ts";
 import { authRoutes } from "./auth/sign-in-ui.ts";
 import { usersApi } from "./auth/users-api.ts";
+import { bodyRoutes } from "./body-routes.ts";
 import { buildsApi } from "./builds/builds-api.ts";
 import { hookRoutes } from "./builds/hooks-api.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
@@ -13,6 +14,7 @@ import { domainsApi } from "./edge/domains-api.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
+import { bodyLimit } from "./middleware/body-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { deploymentsApi } from "./releases/deployments-api.ts";
 import { servicesApi } from "./releases/services-api.ts";
@@ -30,6 +32,8 @@ export function createApp(h: HttpDeps): Hono<Env> {
     if (served) return served;
     await next();
   });
+  // every body is bounded before anything reads it: /login included, signed in or not
+  app.use("*", bodyLimit(bodyRoutes(h.deps.limits)));
   app.use("*", requestLog(logger));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
   const cookie = sessionCookie(h.publicUrl);

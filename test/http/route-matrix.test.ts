@@ -10,6 +10,7 @@ import { allows } from "../../src/domain/permissions.ts";
 import { type GuardInfo, isPublic } from "../../src/http/middleware/access.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { principalOf } from "../../src/services/auth/principal.ts";
+import { inventory, type Route } from "../helpers/routes.ts";
 import { createSession } from "../../src/services/auth/sessions.ts";
 import {
   createTestApp,
@@ -72,24 +73,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Route = { method: string; path: string; guard: GuardInfo | undefined };
-
-/** The app's routes, each with the guard among its handlers. */
-function inventory(): Route[] {
-  const routes = new Map<string, Route>();
-  for (const r of t.app.routes) {
-    if (r.path.includes("*") && r.method === "ALL") continue; // app-wide middleware
-    const id = `${r.method} ${r.path}`;
-    const route = routes.get(id) ?? { method: r.method, path: r.path, guard: undefined };
-    // a sub-app with its own error handler wraps each handler; the original is kept on it
-    const handler = r.handler as { guard?: GuardInfo; __COMPOSED_HANDLER?: { guard?: GuardInfo } };
-    const info = handler.guard ?? handler.__COMPOSED_HANDLER?.guard;
-    if (info) route.guard = info;
-    routes.set(id, route);
-  }
-  return [...routes.values()];
-}
-
 /** A concrete path whose resource belongs to `service`: its name, or its deployment's id. */
 function concrete(path: string, service: string): string {
   return path
@@ -107,21 +90,21 @@ const servicesOf = (r: Route) =>
 
 describe("route inventory", () => {
   it("every route that is not public carries a guard", () => {
-    const unguarded = inventory()
+    const unguarded = inventory(t.app)
       .filter((r) => !r.guard && !isPublic(r.path))
       .map((r) => `${r.method} ${r.path}`);
     expect(unguarded).toEqual([]);
   });
 
   it("covers the whole app", () => {
-    expect(inventory().length).toBeGreaterThan(60);
+    expect(inventory(t.app).length).toBeGreaterThan(60);
   });
 });
 
 describe("authorization matrix: every route × every credential", () => {
   it("answers each cell as the one authorization function decides", async () => {
     const failures: string[] = [];
-    const routes = inventory().filter((r) => r.guard && !isPublic(r.path));
+    const routes = inventory(t.app).filter((r) => r.guard && !isPublic(r.path));
     // state-changing routes last, deletions at the very end: earlier cells see the fixtures
     const order = (r: Route) =>
       r.method === "GET" ? 0 : r.method === "DELETE" || r.path.endsWith("/delete") ? 2 : 1;

@@ -1,0 +1,30 @@
+import type { Limits } from "../domain/config-types.ts";
+import { HOOK_BODY_MAX } from "./builds/hooks-api.ts";
+import type { BodyRoute } from "./middleware/body-limit.ts";
+
+/** Room for multipart boundaries and the small text fields around an uploaded bundle. */
+const MULTIPART_SLACK = 64 * 1024;
+
+/**
+ * The routes allowed a body larger than SMALL_BODY_MAX, each with its own bound; every
+ * other route gets the small one. A capability with a big body adds its line here.
+ */
+export function bodyRoutes(limits: Limits): BodyRoute[] {
+  const bundle = limits.maxBundleBytes + MULTIPART_SLACK;
+  const env = "services/[a-z0-9-]+/environments/[a-z0-9-]+";
+  return [
+    {
+      method: "POST",
+      path: new RegExp(`^/api/v1/${env}/deployments$`),
+      max: bundle,
+      streamed: true,
+    },
+    { method: "POST", path: new RegExp(`^/${env}/deployments$`), max: bundle, streamed: true },
+    {
+      method: "POST",
+      path: /^\/hooks\/(github|gitlab)\/[^/]+$/,
+      max: HOOK_BODY_MAX,
+      streamed: true,
+    },
+  ];
+}

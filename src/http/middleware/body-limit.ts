@@ -1,0 +1,56 @@
+import type { MiddlewareHandler } from "hono";
+import { errorBody } from "../errors.ts";
+
+/** Forms and JSON: what any page or API call needs, far below what could stall the server. */
+export const SMALL_BODY_MAX = 64 * 1024;
+
+/**
+ * A route whose body may be larger than SMALL_BODY_MAX. `streamed`: the route reads its
+ * body as a stream and enforces `max` itself while reading (uploads, hooks), so only a
+ * declared Content-Length is checked here; the others are counted here as they arrive.
+ */
+export type BodyRoute = { method: string; path: RegExp; max: number; streamed: boolean };
+
+const NO_BODY = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function tooLarge(max: number): Response {
+  const body = errorBody("body_too_large", `The request body may be at most ${max} bytes.`);
+  return new Response(JSON.stringify(body), {
+    status: 413,
+    // the rest of the body is never read: the connection goes with the answer
+    headers: { "content-type": "application/json", connection: "close" },
+  });
+}
+
+/**
+ * Every request's body is bounded before anything reads it: by its declared
+ * Content-Length at once, and an undeclared one while it streams in.
+ */
+export function bodyLimit(routes: readonly BodyRoute[]): MiddlewareHandler {
+  return async (c, next) => {
+    const request = c.req.raw;
+    if (NO_BODY.has(request.method) || !request.body) return next();
+    const route = routes.find((r) => r.method === request.method && r.path.test(c.req.path));
+    const max = route?.max ?? SMALL_BODY_MAX;
+    const declared = request.headers.get("content-length");
+    if (declared !== null && !request.headers.has("transfer-encoding")) {
+      return Number(declared) > max ? tooLarge(max) : next();
+    }
+    if (route?.streamed) return next();
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > max) {
+        await reader.cancel();
+        return tooLarge(max);
+      }
+      chunks.push(value);
+    }
+    c.req.raw = new Request(request, { body: Buffer.concat(chunks) });
+    return next();
+  };
+}
