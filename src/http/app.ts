@@ -16,6 +16,7 @@ import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { deploymentsApi } from "./releases/deployments-api.ts";
 import { servicesApi } from "./releases/services-api.ts";
 import { siteResponder } from "./sites/responder.ts";
@@ -33,6 +34,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
     await next();
   });
   // every body is bounded before anything reads it: /login included, signed in or not
+  app.use("*", securityHeaders());
   app.use("*", bodyLimit(bodyRoutes(h.deps.limits)));
   app.use("*", requestLog(logger));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));

@@ -10,7 +10,6 @@ import { allows } from "../../src/domain/permissions.ts";
 import { type GuardInfo, isPublic } from "../../src/http/middleware/access.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { principalOf } from "../../src/services/auth/principal.ts";
-import { inventory, type Route } from "../helpers/routes.ts";
 import { createSession } from "../../src/services/auth/sessions.ts";
 import {
   createTestApp,
@@ -19,6 +18,7 @@ import {
   uploadZip,
   waitForDeployment,
 } from "../helpers/app.ts";
+import { inventory, type Route } from "../helpers/routes.ts";
 
 type Credential = { name: string; headers: Record<string, string>; principal: Principal | null };
 

@@ -96,18 +96,22 @@ export function createUsersRepo(db: Db) {
       db.insert(loginFailures).values({ email, ip, at }).run();
     },
     loginFailuresSince(
-      by: { email: string } | { ip: string },
+      by: { email?: string; ip?: string },
       since: number,
     ): { n: number; last: number } {
-      const where =
-        "email" in by
-          ? and(eq(loginFailures.email, by.email), gt(loginFailures.at, since))
-          : and(eq(loginFailures.ip, by.ip), gt(loginFailures.at, since));
+      const where = and(
+        gt(loginFailures.at, since),
+        by.email === undefined ? undefined : eq(loginFailures.email, by.email),
+        by.ip === undefined ? undefined : eq(loginFailures.ip, by.ip),
+      );
       const rows = db.select({ at: loginFailures.at }).from(loginFailures).where(where).all();
       return { n: rows.length, last: rows.reduce((m, r) => Math.max(m, r.at), 0) };
     },
-    clearLoginFailures(email: string): void {
-      db.delete(loginFailures).where(eq(loginFailures.email, email)).run();
+    /** A success clears its own (account, address) pair: others' failures still count. */
+    clearLoginFailures(email: string, ip: string): void {
+      db.delete(loginFailures)
+        .where(and(eq(loginFailures.email, email), eq(loginFailures.ip, ip)))
+        .run();
     },
     pruneLoginFailures(before: number): void {
       db.delete(loginFailures).where(lt(loginFailures.at, before)).run();

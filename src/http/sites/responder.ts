@@ -4,6 +4,9 @@ import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
 import type { HttpDeps } from "../context.ts";
 import { serveRelease } from "./serve-release.ts";
 
+/** One answer for a name that is not a site, whichever part is unknown: names stay private. */
+const NO_SITE = "There is no site at this address.";
+
 const notHere = (message: string) =>
   new Response(`${message}\n`, {
     status: 404,
@@ -19,11 +22,10 @@ export function siteResponder(h: HttpDeps) {
 
   async function serve(target: SiteTarget, request: Request): Promise<Response> {
     const service = deps.repos.services.byName(target.service);
-    if (!service) return notHere(`No service named ${target.service} on this Berth.`);
+    if (!service) return notHere(NO_SITE);
     if (target.kind === "environment") {
       const env = deps.repos.environments.byName(service.id, target.environment);
-      if (!env)
-        return notHere(`Service ${target.service} has no environment ${target.environment}.`);
+      if (!env) return notHere(NO_SITE);
       const root = deps.layout.current(service.name, env.name);
       // `current` decides, not the live id: a first release under its health check is served
       if (!env.liveDeploymentId && !fs.existsSync(root))
@@ -33,7 +35,7 @@ export function siteResponder(h: HttpDeps) {
     const d = deps.repos.deployments.byId(target.deploymentId);
     const env = d && deps.repos.environments.byId(d.environmentId);
     if (!d || !env || env.serviceId !== service.id) {
-      return notHere(`Service ${target.service} has no deployment ${target.deploymentId}.`);
+      return notHere(NO_SITE);
     }
     if (d.pruned || (d.status !== "live" && d.status !== "superseded")) {
       return notHere(

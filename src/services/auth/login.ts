@@ -7,8 +7,15 @@ import { normalizeEmail } from "./users.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-export const ACCOUNT_FAILURES_PER_HOUR = 100;
+/**
+ * Throttling as OWASP's authentication cheat sheet has it: the growing delay applies to
+ * one (account, address) pair, so a stranger's wrong guesses never slow the owner down;
+ * one address is capped across accounts, and one account across addresses at a ceiling
+ * above what any single address may try, so distributed guessing stays bounded while no
+ * single outsider can lock a user out.
+ */
 export const IP_FAILURES_PER_HOUR = 300;
+export const ACCOUNT_FAILURES_PER_HOUR = 1000;
 /** Failures allowed in a row before each further try has to wait, doubling each time. */
 const FREE_TRIES = 5;
 const MAX_DELAY_MS = 15 * MINUTE;
@@ -21,6 +28,7 @@ export function delayAfter(failures: number): number {
 function checkLimits(deps: AuthDeps, email: string, ip: string, now: number): void {
   const account = deps.repos.users.loginFailuresSince({ email }, now - HOUR);
   const byIp = deps.repos.users.loginFailuresSince({ ip }, now - HOUR);
+  const pair = deps.repos.users.loginFailuresSince({ email, ip }, now - HOUR);
   const refuse = (until: number) => {
     throw new RateLimited(
       "Too many failed sign-ins; wait a moment and try again.",
@@ -29,8 +37,8 @@ function checkLimits(deps: AuthDeps, email: string, ip: string, now: number): vo
   };
   if (account.n >= ACCOUNT_FAILURES_PER_HOUR) refuse(account.last + HOUR);
   if (byIp.n >= IP_FAILURES_PER_HOUR) refuse(byIp.last + HOUR);
-  const wait = delayAfter(account.n);
-  if (wait > 0 && now - account.last < wait) refuse(account.last + wait);
+  const wait = delayAfter(pair.n);
+  if (wait > 0 && now - pair.last < wait) refuse(pair.last + wait);
 }
 
 /**
@@ -53,7 +61,7 @@ export async function login(
     deps.repos.users.addLoginFailure(email, input.ip, now);
     throw new DomainError("unauthenticated", "invalid_credentials", "Wrong email or password.");
   }
-  deps.repos.users.clearLoginFailures(email);
+  deps.repos.users.clearLoginFailures(email, input.ip);
   const { token, session } = createSession(deps, user.id, input.ip, now);
   return { user, token, session };
 }
