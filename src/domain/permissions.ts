@@ -75,6 +75,12 @@ export function can(p: Principal, perm: Permission, service?: string): boolean {
   return canSeeService(p, service);
 }
 
+/** The only services a principal may see, or null for all: what a list is filtered by. */
+export function visibleServices(p: Principal): readonly string[] | null {
+  if (p.keyService) return p.services && !p.services.includes(p.keyService) ? [] : [p.keyService];
+  return p.services;
+}
+
 export function canSeeService(p: Principal, service: string): boolean {
   if (p.services !== null && !p.services.includes(service)) return false;
   if (p.keyService && p.keyService !== service) return false;

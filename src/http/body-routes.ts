@@ -1,4 +1,5 @@
 import type { Limits } from "../domain/config-types.ts";
+import { bodyTooLarge } from "../services/releases/bundle-store.ts";
 import { HOOK_BODY_MAX } from "./builds/hooks-api.ts";
 import type { BodyRoute } from "./middleware/body-limit.ts";
 
@@ -10,16 +11,16 @@ const MULTIPART_SLACK = 64 * 1024;
  * other route gets the small one. A capability with a big body adds its line here.
  */
 export function bodyRoutes(limits: Limits): BodyRoute[] {
-  const bundle = limits.maxBundleBytes + MULTIPART_SLACK;
+  const { code, message } = bodyTooLarge(limits.maxBundleBytes);
+  const upload = {
+    max: limits.maxBundleBytes + MULTIPART_SLACK,
+    streamed: true,
+    error: { code, message },
+  };
   const env = "services/[a-z0-9-]+/environments/[a-z0-9-]+";
   return [
-    {
-      method: "POST",
-      path: new RegExp(`^/api/v1/${env}/deployments$`),
-      max: bundle,
-      streamed: true,
-    },
-    { method: "POST", path: new RegExp(`^/${env}/deployments$`), max: bundle, streamed: true },
+    { method: "POST", path: new RegExp(`^/api/v1/${env}/deployments$`), ...upload },
+    { method: "POST", path: new RegExp(`^/${env}/deployments$`), ...upload },
     {
       method: "POST",
       path: /^\/hooks\/(github|gitlab)\/[^/]+$/,

@@ -9,8 +9,13 @@ export function createUsersRepo(db: Db) {
     count(): number {
       return db.select({ n: count() }).from(users).get()?.n ?? 0;
     },
-    list(): User[] {
-      return db.select().from(users).orderBy(asc(users.email)).all();
+    list(page?: { after?: string; limit: number }): User[] {
+      const q = db
+        .select()
+        .from(users)
+        .where(page?.after ? gt(users.email, page.after) : undefined)
+        .orderBy(asc(users.email));
+      return page ? q.limit(page.limit).all() : q.all();
     },
     byEmail(email: string): User | undefined {
       return db.select().from(users).where(eq(users.email, email)).get();
@@ -79,11 +84,18 @@ export function createUsersRepo(db: Db) {
     keyById(id: number): ApiKey | undefined {
       return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
     },
-    keys(userId?: number): ApiKey[] {
-      const q = db.select().from(apiKeys);
-      return (userId === undefined ? q : q.where(eq(apiKeys.userId, userId)))
-        .orderBy(asc(apiKeys.id))
-        .all();
+    keys(userId?: number, page?: { after?: number; limit: number }): ApiKey[] {
+      const q = db
+        .select()
+        .from(apiKeys)
+        .where(
+          and(
+            userId === undefined ? undefined : eq(apiKeys.userId, userId),
+            page?.after === undefined ? undefined : gt(apiKeys.id, page.after),
+          ),
+        )
+        .orderBy(asc(apiKeys.id));
+      return page ? q.limit(page.limit).all() : q.all();
     },
     touchKey(id: number, at: number): void {
       db.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, like, sql } from "drizzle-orm";
 import type { ServiceKind } from "../../domain/deployment.ts";
 import type { Environment, Service } from "../../domain/types.ts";
 import type { Db } from "../client.ts";
@@ -19,6 +19,31 @@ export function createServicesRepo(db: Db) {
   return {
     list(): Service[] {
       return db.select().from(services).orderBy(asc(services.name)).all();
+    },
+    /**
+     * One page by name: after a name (the previous page's last), optionally only names
+     * containing `q`, optionally only the given names (a principal limited to some).
+     */
+    page(opts: {
+      after?: string;
+      limit: number;
+      q?: string;
+      only?: readonly string[] | null;
+    }): Service[] {
+      const q = opts.q?.toLowerCase().replace(/[^a-z0-9-]/g, "");
+      return db
+        .select()
+        .from(services)
+        .where(
+          and(
+            opts.after ? gt(services.name, opts.after) : undefined,
+            q ? like(services.name, `%${q}%`) : undefined,
+            opts.only ? inArray(services.name, [...opts.only]) : undefined,
+          ),
+        )
+        .orderBy(asc(services.name))
+        .limit(opts.limit)
+        .all();
     },
     byName(name: string): Service | undefined {
       return byName.get({ name });

@@ -3,7 +3,7 @@ import { can, type Principal, SCOPES } from "../../domain/permissions.ts";
 import { createKeyAs, parseExpiry, revokeKeyAs } from "../../services/auth/api-keys.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
-import { errors, json } from "../schemas.ts";
+import { errors, json, PAGE_MAX } from "../schemas.ts";
 import { jsonBody, KeySchema, presentKey, UserIdParam } from "./schemas.ts";
 
 /** API keys: your own, or everyone's with the keys permission. */
@@ -17,16 +17,37 @@ export function keysApi(app: Api, h: HttpDeps): void {
       tags: ["api keys"],
       summary: "List API keys: your own, or everyone's with the keys permission (?all=1)",
       middleware: [guard("keys")],
-      request: { query: z.object({ all: z.string().optional() }) },
-      responses: { 200: json(z.object({ items: z.array(KeySchema) }), "Keys"), ...errors(401) },
+      request: {
+        query: z.object({
+          all: z.string().optional(),
+          limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
+          after: z.coerce
+            .number()
+            .int()
+            .optional()
+            .openapi({ description: "The nextCursor of the previous page" }),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ items: z.array(KeySchema), nextCursor: z.number().nullable() }),
+          "Keys",
+        ),
+        ...errors(400, 401),
+      },
     }),
     (c) => {
       const p = c.get("principal") as Principal;
-      const all = c.req.valid("query").all === "1" && can(p, "keys.manage");
-      return c.json(
-        { items: deps.repos.users.keys(all ? undefined : p.userId).map(presentKey) },
-        200,
-      );
+      const q = c.req.valid("query");
+      const all = q.all === "1" && can(p, "keys.manage");
+      const limit = q.limit ?? PAGE_MAX;
+      const rows = deps.repos.users.keys(all ? undefined : p.userId, {
+        after: q.after,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? (page.at(-1)?.id ?? null) : null;
+      return c.json({ items: page.map(presentKey), nextCursor }, 200);
     },
   );
 

@@ -11,7 +11,7 @@ import {
 } from "../../services/auth/users.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
-import { errors, json } from "../schemas.ts";
+import { errors, json, PAGE_MAX } from "../schemas.ts";
 import { jsonBody, presentUser, UserIdParam, UserSchema } from "./schemas.ts";
 
 /** Users, and your own account (/me). */
@@ -71,14 +71,34 @@ export function usersApi(app: Api, h: HttpDeps): void {
       method: "get",
       path: "/users",
       tags: ["users"],
-      summary: "List users",
+      summary: "List users by email, a page at a time",
       middleware: [guard("users.manage")],
+      request: {
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
+          after: z
+            .string()
+            .max(320)
+            .optional()
+            .openapi({ description: "The nextCursor of the previous page" }),
+        }),
+      },
       responses: {
-        200: json(z.object({ items: z.array(UserSchema) }), "Users"),
-        ...errors(401, 403),
+        200: json(
+          z.object({ items: z.array(UserSchema), nextCursor: z.string().nullable() }),
+          "Users",
+        ),
+        ...errors(400, 401, 403),
       },
     }),
-    (c) => c.json({ items: deps.repos.users.list().map(presentUser) }, 200),
+    (c) => {
+      const q = c.req.valid("query");
+      const limit = q.limit ?? PAGE_MAX;
+      const rows = deps.repos.users.list({ after: q.after, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? (page.at(-1)?.email ?? null) : null;
+      return c.json({ items: page.map(presentUser), nextCursor }, 200);
+    },
   );
 
   app.openapi(

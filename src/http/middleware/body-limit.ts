@@ -9,12 +9,21 @@ export const SMALL_BODY_MAX = 64 * 1024;
  * body as a stream and enforces `max` itself while reading (uploads, hooks), so only a
  * declared Content-Length is checked here; the others are counted here as they arrive.
  */
-export type BodyRoute = { method: string; path: RegExp; max: number; streamed: boolean };
+export type BodyRoute = {
+  method: string;
+  path: RegExp;
+  max: number;
+  streamed: boolean;
+  /** The refusal a client of this route already knows (bundle_too_large for uploads). */
+  error?: { code: string; message: string };
+};
 
 const NO_BODY = new Set(["GET", "HEAD", "OPTIONS"]);
 
-function tooLarge(max: number): Response {
-  const body = errorBody("body_too_large", `The request body may be at most ${max} bytes.`);
+function tooLarge(max: number, error?: BodyRoute["error"]): Response {
+  const body = error
+    ? errorBody(error.code, error.message)
+    : errorBody("body_too_large", `The request body may be at most ${max} bytes.`);
   return new Response(JSON.stringify(body), {
     status: 413,
     // the rest of the body is never read: the connection goes with the answer
@@ -34,7 +43,7 @@ export function bodyLimit(routes: readonly BodyRoute[]): MiddlewareHandler {
     const max = route?.max ?? SMALL_BODY_MAX;
     const declared = request.headers.get("content-length");
     if (declared !== null && !request.headers.has("transfer-encoding")) {
-      return Number(declared) > max ? tooLarge(max) : next();
+      return Number(declared) > max ? tooLarge(max, route?.error) : next();
     }
     if (route?.streamed) return next();
     const reader = request.body.getReader();

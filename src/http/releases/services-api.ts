@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { canSeeService, type Principal } from "../../domain/permissions.ts";
+import { type Principal, visibleServices } from "../../domain/permissions.ts";
 import type { Environment, Service } from "../../domain/types.ts";
 import {
   createEnvironment,
@@ -20,6 +20,7 @@ import {
   EnvParam,
   errors,
   json,
+  PAGE_MAX,
   ServiceParam,
   ServiceSchema,
   UpdateEnvironmentBody,
@@ -67,13 +68,39 @@ export function servicesApi(app: Api, h: HttpDeps): void {
       path: "/services",
       middleware: [guard("services.read")] as const,
       tags: ["services"],
-      summary: "List services",
-      responses: { 200: json(z.object({ items: z.array(ServiceSchema) }), "Services") },
+      summary: "List services by name, a page at a time, optionally those whose name contains q",
+      request: {
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(PAGE_MAX).optional(),
+          after: z
+            .string()
+            .max(64)
+            .optional()
+            .openapi({ description: "The nextCursor of the previous page" }),
+          q: z.string().max(64).optional(),
+        }),
+      },
+      responses: {
+        200: json(
+          z.object({ items: z.array(ServiceSchema), nextCursor: z.string().nullable() }),
+          "Services",
+        ),
+        ...errors(400),
+      },
     }),
     (c) => {
-      const p = c.get("principal") as Principal;
-      const visible = deps.repos.services.list().filter((s) => canSeeService(p, s.name));
-      return c.json({ items: visible.map(serviceJson) }, 200);
+      const q = c.req.valid("query");
+      const limit = q.limit ?? PAGE_MAX;
+      const only = visibleServices(c.get("principal") as Principal);
+      const rows = deps.repos.services.page({ after: q.after, q: q.q, only, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return c.json(
+        {
+          items: page.map(serviceJson),
+          nextCursor: rows.length > limit ? (page.at(-1)?.name ?? null) : null,
+        },
+        200,
+      );
     },
   );
 
