@@ -37,7 +37,7 @@ export async function receiveUpload(
   if (!request.body)
     throw invalid("bundle_missing", "Send the bundle as the request body.", "bundle");
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream);
-  if (multipart) return receiveMultipart(request.headers, body, layout, maxBytes);
+  if (multipart) return receiveMultipart(request.headers, body, layout, maxBytes, request.signal);
   if (!RAW_TYPES.some((t) => type.startsWith(t))) {
     body.destroy();
     throw invalid(
@@ -45,7 +45,7 @@ export async function receiveUpload(
       "Send the bundle as multipart/form-data (field `bundle`), application/zip or application/gzip.",
     );
   }
-  return { bundle: await storeBundle(layout, body, maxBytes), fields: {} };
+  return { bundle: await storeBundle(layout, body, maxBytes, request.signal), fields: {} };
 }
 
 function receiveMultipart(
@@ -53,8 +53,17 @@ function receiveMultipart(
   body: Readable,
   layout: Layout,
   maxBytes: number,
+  signal: AbortSignal,
 ): Promise<Upload> {
   return new Promise((resolve, reject) => {
+    // a client gone mid-upload: stop parsing; storeBundle removes its file on the same signal
+    const aborted = () => {
+      body.unpipe();
+      body.destroy();
+      reject(invalid("upload_aborted", "The upload was cut off before it ended."));
+    };
+    if (signal.aborted) return aborted();
+    signal.addEventListener("abort", aborted, { once: true });
     let parser: Busboy.Busboy;
     try {
       parser = Busboy({
@@ -75,7 +84,7 @@ function receiveMultipart(
         stream.resume();
         return;
       }
-      stored = storeBundle(layout, stream, maxBytes);
+      stored = storeBundle(layout, stream, maxBytes, signal);
       // a refused bundle answers at once; the rest of the request is not read
       stored.catch((err: unknown) => {
         body.unpipe(parser);

@@ -27,6 +27,8 @@ export async function storeBundle(
   layout: Layout,
   body: Readable,
   maxBytes: number,
+  /** The request's: a client that goes away mid-upload leaves no file and no descriptor. */
+  signal?: AbortSignal,
 ): Promise<StoredBundle> {
   await fs.mkdir(layout.uploadsDir, { recursive: true });
   const tmp = path.join(layout.uploadsDir, `${Date.now()}-${randomBytes(8).toString("hex")}`);
@@ -43,7 +45,7 @@ export async function storeBundle(
     },
   });
   try {
-    await pipeline(body, meter, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
+    await pipeline(body, meter, createWriteStream(tmp, { flags: "wx", mode: 0o600 }), { signal });
     const format = detectFormat(head);
     if (!format) {
       throw unprocessable(
