@@ -67,6 +67,11 @@ export function createBuildsRepo(db: Db) {
     artifact(id: string): Artifact | undefined {
       return db.select().from(artifacts).where(eq(artifacts.id, id)).get();
     },
+    /** The bundles artifacts keep: a build's output stays deployable after its deployments go. */
+    referencedBundles(): Set<string> {
+      const rows = db.selectDistinct({ sha: artifacts.bundleSha256 }).from(artifacts).all();
+      return new Set(rows.map((r) => r.sha));
+    },
     artifacts(serviceId: number, limit = 50): Artifact[] {
       return db
         .select()

@@ -215,9 +215,12 @@ export async function deleteEnvironment(deps: ReleasesDeps, serviceName: string,
   await collectBundles(deps);
 }
 
-/** Removes stored bundles that no deployment refers to any more. */
+/** Removes stored bundles that no deployment and no build artifact refers to any more. */
 async function collectBundles(deps: ReleasesDeps): Promise<void> {
-  const referenced = deps.repos.deployments.referencedBundles();
+  const referenced = new Set([
+    ...deps.repos.deployments.referencedBundles(),
+    ...deps.repos.builds.referencedBundles(),
+  ]);
   const dir = deps.layout.bundlesDir;
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   // a bundle stored moments ago may belong to an upload whose deployment row is not written yet
