@@ -87,6 +87,9 @@ const schema = z.object({
       "BERTH_DNS_CNAME_TARGET must be a host name",
     )
     .optional(),
+  BERTH_CLOUDFLARE_API_URL: z
+    .url({ protocol: /^https?$/, error: "BERTH_CLOUDFLARE_API_URL must be an http(s) URL" })
+    .optional(),
   BERTH_ACME_DIRECTORY: z
     .url({ error: "BERTH_ACME_DIRECTORY must be a URL" })
     .default("https://acme-v02.api.letsencrypt.org/directory"),
@@ -215,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicIpv4: v.BERTH_PUBLIC_IPV4 ?? null,
       publicIpv6: v.BERTH_PUBLIC_IPV6 ?? null,
       cnameTarget: v.BERTH_DNS_CNAME_TARGET?.replace(/\.$/, "") ?? null,
+      cloudflareApiUrl: v.BERTH_CLOUDFLARE_API_URL ?? null,
       acme: Object.freeze({
         directoryUrl: v.BERTH_ACME_DIRECTORY,
         email: v.BERTH_ACME_EMAIL ?? null,

@@ -22,6 +22,8 @@ export type EdgeConfig = Readonly<{
   publicIpv4: string | null;
   publicIpv6: string | null;
   cnameTarget: string | null;
+  /** Another root for the Cloudflare API (a proxy, or a fake in tests); null: Cloudflare's. */
+  cloudflareApiUrl?: string | null;
   acme: Readonly<{
     directoryUrl: string;
     email: string | null;

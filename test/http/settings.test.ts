@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { inspect } from "node:util";
@@ -16,6 +17,8 @@ beforeEach(async () => {
   t = createTestApp();
   cf = await startCloudflareFake("cf-token-9f8e7d6c5b4a39281706");
   cf.addZone("example.com");
+  // the Cloudflare API root comes from configuration only (BERTH_CLOUDFLARE_API_URL)
+  t.deps.edge = { ...t.deps.edge, cloudflareApiUrl: cf.baseUrl };
 });
 afterEach(async () => {
   await t.close();
@@ -75,7 +78,7 @@ describe("DNS settings API", () => {
     });
     expect(await cfSaved.json()).toMatchObject({
       provider: "cloudflare",
-      cloudflare: { proxied: true, apiTokenSet: true, baseUrl: null },
+      cloudflare: { proxied: true, apiTokenSet: true },
       // an omitted section is kept
       rfc2136: { keyName: "berth-key", keySecretSet: true },
     });
@@ -166,7 +169,7 @@ describe("DNS settings API", () => {
     t.deps.logger = createLogger("trace", sink);
     t.deps.edge = { ...t.deps.edge, publicIpv4: "203.0.113.7" };
     await put({ provider: "rfc2136", rfc2136: { ...rfc2136, server: "127.0.0.1:9" } });
-    await put({ provider: "cloudflare", cloudflare: { apiToken: cf.token, baseUrl: cf.baseUrl } });
+    await put({ provider: "cloudflare", cloudflare: { apiToken: cf.token } });
     await syncDomainDns(t.deps, { hostname: "app.example.com" });
     await put({ provider: "cloudflare", cloudflare: { apiToken: "wrong-token-123" } });
     const failed = await syncDomainDns(t.deps, { hostname: "app.example.com" });
@@ -229,7 +232,7 @@ describe("DNS settings API", () => {
     });
     const unsaved = await t.json("/api/v1/settings/dns/check", "POST", {
       provider: "cloudflare",
-      cloudflare: { apiToken: cf.token, baseUrl: cf.baseUrl },
+      cloudflare: { apiToken: cf.token },
     });
     expect(await unsaved.json()).toMatchObject({
       ok: true,
@@ -238,7 +241,7 @@ describe("DNS settings API", () => {
     expect(await get()).toMatchObject({ provider: "none" });
     await put({
       provider: "cloudflare",
-      cloudflare: { apiToken: "wrong-token", baseUrl: cf.baseUrl },
+      cloudflare: { apiToken: "wrong-token" },
     });
     const failed = await t.json("/api/v1/settings/dns/check", "POST", {});
     expect(failed.status).toBe(200);
@@ -340,8 +343,23 @@ describe("Settings page", () => {
         ttl: 90,
       },
     });
-    // saved again with the secret left empty: kept
+    // saved again with the secret left empty: kept for the same server
     const again = await t.request(
+      "/settings/dns",
+      form({
+        provider: "rfc2136",
+        "rfc2136.server": "ns1.example.com",
+        "rfc2136.keyName": "berth-key",
+        "rfc2136.keySecret": "",
+        "rfc2136.ttl": "90",
+      }),
+    );
+    expect(again.status).toBe(200);
+    expect(await get()).toMatchObject({
+      rfc2136: { server: "ns1.example.com", keySecretSet: true },
+    });
+    // a saved key never follows a changed server: it must be entered again
+    const moved = await t.request(
       "/settings/dns",
       form({
         provider: "rfc2136",
@@ -351,10 +369,9 @@ describe("Settings page", () => {
         "rfc2136.ttl": "90",
       }),
     );
-    expect(again.status).toBe(200);
-    expect(await get()).toMatchObject({
-      rfc2136: { server: "ns1.example.com:5353", keySecretSet: true },
-    });
+    expect(moved.status).toBe(422);
+    expect(await moved.text()).toContain('id="rfc2136.keySecret-error"');
+    expect(await get()).toMatchObject({ rfc2136: { server: "ns1.example.com" } });
   });
 
   it("puts a bad value's message beside its field, keeps what was typed, saves nothing", async () => {
@@ -376,8 +393,7 @@ describe("Settings page", () => {
   });
 
   it("checks the connection with what the form holds, without saving", async () => {
-    // the form has no baseUrl field: point Cloudflare at the fake through the API first
-    await put({ provider: "none", cloudflare: { apiToken: "old-token", baseUrl: cf.baseUrl } });
+    await put({ provider: "none", cloudflare: { apiToken: "old-token" } });
     const ok = await t.request(
       "/settings/dns/check",
       form({ provider: "cloudflare", "cloudflare.apiToken": cf.token }),
@@ -400,5 +416,30 @@ describe("Settings page", () => {
     const full = await page.text();
     expect(full).toContain("<html");
     expect(full).toContain("Connection works.");
+  });
+});
+
+describe("a saved secret never goes to an endpoint a request names", () => {
+  it("takes no Cloudflare API root from the API: the saved token goes only to the configured one", async () => {
+    let stolen = "";
+    const trap = http.createServer((req, res) => {
+      stolen = req.headers.authorization ?? "";
+      res.end("{}");
+    });
+    await new Promise<void>((r) => trap.listen(0, "127.0.0.1", () => r()));
+    try {
+      await put({ provider: "cloudflare", cloudflare: { apiToken: cf.token } });
+      const { port } = trap.address() as import("node:net").AddressInfo;
+      const res = await put({
+        provider: "cloudflare",
+        cloudflare: { apiToken: "", baseUrl: `http://127.0.0.1:${port}/client/v4` },
+      });
+      expect(res.status).toBe(200);
+      await t.request("/api/v1/settings/dns/check", { method: "POST" });
+      expect(stolen).toBe("");
+      expect(JSON.stringify(await get())).not.toContain(String(port));
+    } finally {
+      trap.close();
+    }
   });
 });

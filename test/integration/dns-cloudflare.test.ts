@@ -204,10 +204,11 @@ describe("syncDomainDns with Cloudflare saved in Settings", () => {
         publicIpv4: "203.0.113.7",
         publicIpv6: null,
         cnameTarget: null,
+        cloudflareApiUrl: cf.baseUrl,
       };
       const saved = await t.json("/api/v1/settings/dns", "PUT", {
         provider: "cloudflare",
-        cloudflare: { apiToken: cf.token, proxied: false, baseUrl: cf.baseUrl },
+        cloudflare: { apiToken: cf.token, proxied: false },
       });
       expect(saved.status).toBe(200);
       const hosts = Array.from({ length: 100 }, (_, i) => `site${i}.example.com`);
@@ -243,12 +244,13 @@ describe("syncDomainDns with Cloudflare saved in Settings", () => {
   it("reports a missing target naming the variables, and 'none' without a provider", async () => {
     const t = createTestApp();
     try {
+      t.deps.edge = { ...t.deps.edge, cloudflareApiUrl: cf.baseUrl };
       expect(await syncDomainDns(t.deps, { hostname: "app.example.com" })).toMatchObject({
         status: "none",
       });
       await t.json("/api/v1/settings/dns", "PUT", {
         provider: "cloudflare",
-        cloudflare: { apiToken: cf.token, baseUrl: cf.baseUrl },
+        cloudflare: { apiToken: cf.token },
       });
       const r = await syncDomainDns(t.deps, { hostname: "app.example.com" });
       expect(r.status).toBe("error");

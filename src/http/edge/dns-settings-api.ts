@@ -18,7 +18,6 @@ const DnsSettingsSchema = z
     cloudflare: z
       .object({
         proxied: z.boolean(),
-        baseUrl: z.string().nullable(),
         apiTokenSet: z.boolean().openapi({ description: "A token is saved (it is never shown)." }),
       })
       .nullable(),
@@ -59,11 +58,6 @@ const DnsSettingsBody = z
           .optional()
           .openapi({ description: "Empty or absent: keep the saved one." }),
         proxied: z.boolean().optional(),
-        baseUrl: z
-          .string()
-          .nullable()
-          .optional()
-          .openapi({ description: "Another API root (tests)." }),
       })
       .nullable()
       .optional()

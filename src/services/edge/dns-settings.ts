@@ -19,7 +19,6 @@ const KEY_SECRET = "rfc2136.keySecret";
 export type CloudflareSettings = {
   apiToken: Secret | null;
   proxied: boolean;
-  baseUrl: string | null;
 };
 export type Rfc2136Settings = {
   server: string;
@@ -68,13 +67,6 @@ const InputSchema = z.object({
         )
         .optional(),
       proxied: z.boolean().optional(),
-      baseUrl: z
-        .union([
-          z.literal(""),
-          z.url({ protocol: /^https?$/, error: "baseUrl must be an http(s) URL." }),
-        ])
-        .nullable()
-        .optional(),
     })
     .nullable()
     .optional(),
@@ -132,7 +124,7 @@ export type DnsSettingsInput = z.input<typeof InputSchema>;
 /** The plain values as stored (secrets live in their own encrypted rows). */
 const StoredSchema = z.object({
   provider: z.enum(DNS_PROVIDERS),
-  cloudflare: z.object({ proxied: z.boolean(), baseUrl: z.string().nullable() }).nullable(),
+  cloudflare: z.object({ proxied: z.boolean() }).nullable(),
   rfc2136: z
     .object({
       server: z.string(),
@@ -181,7 +173,6 @@ export function resolveDnsSettings(input: unknown, current: DnsSettings): DnsSet
       : cf && {
           apiToken: cf.apiToken ? new Secret(cf.apiToken) : (was.cf?.apiToken ?? null),
           proxied: cf.proxied ?? was.cf?.proxied ?? false,
-          baseUrl: cf.baseUrl === undefined ? (was.cf?.baseUrl ?? null) : cf.baseUrl || null,
         };
   const rfc2136: Rfc2136Settings | null =
     rf === undefined
@@ -191,7 +182,12 @@ export function resolveDnsSettings(input: unknown, current: DnsSettings): DnsSet
           zone: rf.zone || null,
           keyName: rf.keyName,
           keyAlgorithm: rf.keyAlgorithm ?? was.rf?.keyAlgorithm ?? "hmac-sha256",
-          keySecret: rf.keySecret ? new Secret(rf.keySecret) : (was.rf?.keySecret ?? null),
+          // a saved key signs only for the server it was saved with: a new server needs it again
+          keySecret: rf.keySecret
+            ? new Secret(rf.keySecret)
+            : was.rf && was.rf.server === rf.server && was.rf.keyName === rf.keyName
+              ? was.rf.keySecret
+              : null,
           ttl: rf.ttl ?? was.rf?.ttl ?? DEFAULT_DNS_TTL,
         };
   if (provider === "cloudflare" && !cloudflare?.apiToken)
@@ -220,7 +216,6 @@ export function saveDnsSettings(deps: EdgeDeps, input: unknown): DnsSettings {
       provider: next.provider,
       cloudflare: next.cloudflare && {
         proxied: next.cloudflare.proxied,
-        baseUrl: next.cloudflare.baseUrl,
       },
       rfc2136: next.rfc2136 && {
         server: next.rfc2136.server,
@@ -244,7 +239,6 @@ export function dnsSettingsView(s: DnsSettings) {
     provider: s.provider,
     cloudflare: s.cloudflare && {
       proxied: s.cloudflare.proxied,
-      baseUrl: s.cloudflare.baseUrl,
       apiTokenSet: s.cloudflare.apiToken !== null,
     },
     rfc2136: s.rfc2136 && {

@@ -20,7 +20,8 @@ export function buildDnsProvider(deps: EdgeDeps, s: DnsSettings): CheckableDnsPr
     return cloudflareProvider({
       apiToken: s.cloudflare.apiToken,
       proxied: s.cloudflare.proxied,
-      baseUrl: s.cloudflare.baseUrl,
+      // configuration only (BERTH_CLOUDFLARE_API_URL): a saved token never follows a URL from a request
+      baseUrl: deps.edge.cloudflareApiUrl ?? null,
       logger: deps.logger,
     });
   }
