@@ -50,3 +50,42 @@ describe("bundle collection", () => {
     expect(res.status).toBe(202);
   });
 });
+
+describe("deleting a service while its bundle uploads", () => {
+  it("answers 404, not 500, and leaves no row and no bundle behind", async () => {
+    await t.json("/api/v1/services", "POST", { name: "doomed" });
+    const zip = makeZip({ "index.html": `only here ${Date.now()}` });
+    const sha256 = createHash("sha256").update(zip).digest("hex");
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (step === 0) controller.enqueue(zip.subarray(0, 10));
+        else if (step === 1) {
+          await held;
+          controller.enqueue(zip.subarray(10));
+        } else controller.close();
+        step++;
+      },
+    });
+    const upload = t.request("/api/v1/services/doomed/environments/production/deployments", {
+      method: "POST",
+      headers: { "content-type": "application/zip" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    while (step < 1) await new Promise((r) => setTimeout(r, 10));
+    expect((await t.request("/api/v1/services/doomed", { method: "DELETE" })).status).toBe(204);
+    release();
+    const res = await upload;
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      "environment_not_found",
+    );
+    expect(fs.existsSync(path.join(t.dir, "bundles", `${sha256}.zip`))).toBe(false);
+    expect(t.deps.repos.services.byName("doomed")).toBeUndefined();
+  });
+});

@@ -38,52 +38,90 @@ export async function acceptBundle(
     await discardUpload(deps.layout, bundle);
     throw err;
   }
-  await fileBundle(deps.layout, bundle);
+  const filed = await fileBundle(deps.layout, bundle);
   const id = newId();
-  const deployment = journal(deps, id, (tx, note) => {
-    const row = deps.repos.deployments.insert(tx, {
-      id,
-      environmentId: target.environment.id,
-      source: meta.artifactId ? "build" : meta.redeployOf ? "redeploy" : "upload",
-      artifactId: meta.artifactId ?? null,
-      redeployOf: meta.redeployOf ?? null,
-      bundleSha256: bundle.sha256,
-      bundleFormat: bundle.format,
-      bundleBytes: bundle.bytes,
-      message: meta.message ?? null,
-      commit: meta.commit ?? null,
-    });
-    deps.repos.deployments.update(tx, id, {
-      fileCount: summary.fileCount,
-      totalBytes: summary.totalBytes,
-    });
-    note(
-      "receive",
-      meta.artifactId
-        ? `Deploying artifact ${meta.artifactId} (${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
-        : meta.redeployOf
-          ? `Redeploying the bundle of ${meta.redeployOf} (${bundle.format}, ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
-          : `Received ${bundle.format} bundle: ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}.`,
-    );
-    note(
-      "validate",
-      `Validated ${summary.fileCount} files, ${formatBytes(summary.totalBytes)} uncompressed.`,
-    );
-    note("queue", "Queued.");
-    deps.repos.environments.addEvent(tx, {
-      environmentId: target.environment.id,
-      action: "deployment.created",
-      deploymentId: id,
-      message: `Deployment ${id} queued${meta.message ? `: ${meta.message}` : ""}.`,
-    });
-    return { ...row, fileCount: summary.fileCount, totalBytes: summary.totalBytes };
-  });
+  const deployment = await recordOrDrop(deps, target, filed, () =>
+    journal(deps, id, (tx, note) => {
+      const row = deps.repos.deployments.insert(tx, {
+        id,
+        environmentId: target.environment.id,
+        source: meta.artifactId ? "build" : meta.redeployOf ? "redeploy" : "upload",
+        artifactId: meta.artifactId ?? null,
+        redeployOf: meta.redeployOf ?? null,
+        bundleSha256: bundle.sha256,
+        bundleFormat: bundle.format,
+        bundleBytes: bundle.bytes,
+        message: meta.message ?? null,
+        commit: meta.commit ?? null,
+      });
+      deps.repos.deployments.update(tx, id, {
+        fileCount: summary.fileCount,
+        totalBytes: summary.totalBytes,
+      });
+      note(
+        "receive",
+        meta.artifactId
+          ? `Deploying artifact ${meta.artifactId} (${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
+          : meta.redeployOf
+            ? `Redeploying the bundle of ${meta.redeployOf} (${bundle.format}, ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}).`
+            : `Received ${bundle.format} bundle: ${formatBytes(bundle.bytes)}, sha256 ${bundle.sha256}.`,
+      );
+      note(
+        "validate",
+        `Validated ${summary.fileCount} files, ${formatBytes(summary.totalBytes)} uncompressed.`,
+      );
+      note("queue", "Queued.");
+      deps.repos.environments.addEvent(tx, {
+        environmentId: target.environment.id,
+        action: "deployment.created",
+        deploymentId: id,
+        message: `Deployment ${id} queued${meta.message ? `: ${meta.message}` : ""}.`,
+      });
+      return { ...row, fileCount: summary.fileCount, totalBytes: summary.totalBytes };
+    }),
+  );
   void deps.queue
     .run(target.environment.id, () =>
       runPipeline(deps, target.service.name, target.environment.name, id),
     )
     .catch((err: unknown) => deps.logger.error({ err, deploymentId: id }, "pipeline crashed"));
   return deployment;
+}
+
+/**
+ * Records a deployment, unless its environment was deleted while the bundle uploaded:
+ * then 404, and the bundle goes too when nothing else refers to it.
+ */
+async function recordOrDrop(
+  deps: ReleasesDeps,
+  target: { service: Service; environment: Environment },
+  bundle: StoredBundle,
+  record: () => Deployment,
+): Promise<Deployment> {
+  const gone = () =>
+    notFound(
+      "environment_not_found",
+      `Environment "${target.environment.name}" of "${target.service.name}" was deleted while the bundle was uploading.`,
+    );
+  if (!deps.repos.environments.byId(target.environment.id)) {
+    await dropUnreferenced(deps, bundle);
+    throw gone();
+  }
+  try {
+    return record();
+  } catch (err) {
+    // deleted between the check and the insert: the foreign key refuses the row
+    if (deps.repos.environments.byId(target.environment.id)) throw err;
+    await dropUnreferenced(deps, bundle);
+    throw gone();
+  }
+}
+
+async function dropUnreferenced(deps: ReleasesDeps, bundle: StoredBundle): Promise<void> {
+  const sha = bundle.sha256;
+  if (deps.repos.deployments.referencedBundles().has(sha)) return;
+  if (deps.repos.builds.referencedBundles().has(sha)) return;
+  await fs.rm(bundle.path, { force: true });
 }
 
 /** Redeploys a deployment's stored bundle (for example one whose release was pruned). */
