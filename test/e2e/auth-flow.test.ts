@@ -103,7 +103,7 @@ describe.skipIf(!hasChromium)("setting Berth up and deploying with a key, in Chr
       await new Promise((r) => setTimeout(r, 50));
     }
     await page.goto(`${ui}/audit`);
-    await page.locator("#audit tr", { hasText: "deployments" }).first().waitFor();
+    await page.locator("#audit tr", { hasText: "deployment.create" }).first().waitFor();
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(`${ui}/login`);
