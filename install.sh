@@ -306,6 +306,9 @@ EOF
   env_ensure BERTH_ACME_EMAIL "$ACME_EMAIL"
   env_ensure BERTH_PUBLIC_IPV4 "$PUBLIC_IPV4"
   env_ensure BERTH_PUBLIC_IPV6 "$PUBLIC_IPV6"
+  # Checked before anything else is written (write_nginx_conf uses them).
+  listen_lines BERTH_NGINX_LISTEN 80 >/dev/null
+  listen_lines BERTH_NGINX_LISTEN_TLS 443 >/dev/null
   chmod 0640 "$file"
   own root "$USER_NAME" "$file"
 }

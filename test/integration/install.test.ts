@@ -107,7 +107,7 @@ describe("install.sh into a temp root", () => {
     env = parseEnv(envText);
   });
 
-  it("writes an env file, 0640, that Berth's own config accepts, for nginx behind sudo", () => {
+  it("writes an env file, 0640, that Berth's own config accepts, for nginx through the oneshot", () => {
     expect(first.stdout).toContain("not starting (--no-start)");
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
     expect(mode(root, "etc/berth")).toBe(0o750);
@@ -123,37 +123,17 @@ describe("install.sh into a temp root", () => {
     expect(env.BERTH_SECRET_KEY).toMatch(/^[0-9a-f]{64}$/);
     const config = loadConfig(env);
     expect(config.edge.mode).toBe("nginx");
-    expect(config.edge.nginx.command).toEqual(["/usr/bin/sudo", "-n", "/usr/sbin/nginx"]);
+    expect(config.edge.nginx.command).toEqual(["/opt/berth/bin/berth-nginx-request"]);
     expect(config.edge.nginx.reload).toEqual([
-      "/usr/bin/sudo",
-      "-n",
-      "/usr/sbin/nginx",
+      "/opt/berth/bin/berth-nginx-request",
       "-s",
       "reload",
     ]);
+    const v6 = fs.existsSync("/proc/net/if_inet6");
+    expect(config.edge.nginx.listenAll).toEqual(v6 ? ["80", "[::]:80"] : ["80"]);
+    expect(config.edge.nginx.listenTlsAll).toEqual(v6 ? ["443", "[::]:443"] : ["443"]);
     expect(config.edge.nginx.sitesAvailable).toBe("/etc/nginx/berth/sites-available");
     expect(config.edge.nginx.sitesEnabled).toBe("/etc/nginx/berth/sites-enabled");
-  });
-
-  it("writes a sudo rule, 0440, for exactly nginx -t and nginx -s reload, as Berth runs them", () => {
-    expect(mode(root, "etc/sudoers.d/berth")).toBe(0o440);
-    const rules = read(root, "etc/sudoers.d/berth")
-      .split("\n")
-      .filter((line) => line && !line.startsWith("#"));
-    expect(rules).toEqual([
-      "berth ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload",
-    ]);
-    // What Berth runs through sudo is what the rule allows, word for word.
-    const config = loadConfig(env);
-    const viaSudo = (argv: readonly string[]) => argv.slice(2).join(" ");
-    expect(config.edge.nginx.command.slice(0, 2)).toEqual(["/usr/bin/sudo", "-n"]);
-    expect(viaSudo([...config.edge.nginx.command, "-t"])).toBe("/usr/sbin/nginx -t");
-    expect(viaSudo(config.edge.nginx.reload)).toBe("/usr/sbin/nginx -s reload");
-  });
-
-  it.skipIf(!has("visudo"))("writes a sudo rule that visudo accepts", () => {
-    const run = spawnSync("visudo", ["-cf", at(root, "etc/sudoers.d/berth")], { encoding: "utf8" });
-    expect(run.status).toBe(0);
   });
 
   it("writes a hardened unit that runs Node on /opt/berth as berth with the env file", () => {
@@ -166,7 +146,8 @@ describe("install.sh into a temp root", () => {
       "Restart=on-failure",
       "RestartPreventExitStatus=2",
       "UMask=0027",
-      "NoNewPrivileges=no",
+      "NoNewPrivileges=yes",
+      "CapabilityBoundingSet=",
       "ProtectSystem=strict",
       "ProtectHome=yes",
       "PrivateTmp=yes",
@@ -176,18 +157,17 @@ describe("install.sh into a temp root", () => {
       "ProtectKernelLogs=yes",
       "ProtectControlGroups=yes",
       "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
-      "RestrictNamespaces=yes",
+      "RestrictNamespaces=user mnt pid ipc uts net cgroup",
       "RestrictSUIDSGID=yes",
       "LockPersonality=yes",
       "SystemCallFilter=@system-service",
-      "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE",
       "WantedBy=multi-user.target",
     ]) {
       expect(lines).toContain(line);
     }
     const exec = lines.find((line) => line.startsWith("ExecStart="));
     expect(exec).toMatch(/^ExecStart=\/\S+\/node \/opt\/berth\/src\/main\.ts$/);
-    // V8's JIT needs writable executable memory; PrivateUsers= would break sudo.
+    // V8's JIT needs writable executable memory; PrivateUsers= would hide the berth user.
     expect(lines.some((line) => line.startsWith("MemoryDenyWriteExecute="))).toBe(false);
     expect(lines.some((line) => line.startsWith("PrivateUsers="))).toBe(false);
     // Berth can write its data and its vhosts, and nothing else of the system.
@@ -198,6 +178,7 @@ describe("install.sh into a temp root", () => {
       env.BERTH_DATA_DIR,
       env.BERTH_NGINX_SITES_AVAILABLE,
       env.BERTH_NGINX_SITES_ENABLED,
+      "/run/berth-nginx/requests",
     ]) {
       expect(writable).toContain(dir);
     }
@@ -214,8 +195,8 @@ describe("install.sh into a temp root", () => {
     if (security.status === 0 && exposure?.[1]) expect(Number(exposure[1])).toBeLessThan(3.5);
   });
 
-  it("makes the data directory 0750 and lets only nginx's group into sites/ and acme/", () => {
-    expect(mode(root, "var/lib/berth")).toBe(0o750);
+  it("makes the data directory 0710 and lets only nginx's group into sites/ and acme/", () => {
+    expect(mode(root, "var/lib/berth")).toBe(0o710);
     expect(mode(root, "var/lib/berth/sites")).toBe(0o2750);
     expect(mode(root, "var/lib/berth/acme")).toBe(0o2750);
     expect(mode(root, "etc/nginx/berth/sites-available")).toBe(0o755);
@@ -251,6 +232,17 @@ describe("install.sh into a temp root", () => {
     expect(conf).toContain("server_name apps.example.test;");
     expect(conf).toContain("proxy_pass http://127.0.0.1:8080;");
     expect(conf).toContain(`include ${env.BERTH_NGINX_SITES_ENABLED}/*.conf;`);
+    // unknown hosts: Berth's own page, on every listen address, plain and TLS
+    for (const address of (env.BERTH_NGINX_LISTEN ?? "").split(",")) {
+      expect(conf).toContain(`listen ${address};`);
+      expect(conf).toContain(`listen ${address} default_server;`);
+    }
+    for (const address of (env.BERTH_NGINX_LISTEN_TLS ?? "").split(",")) {
+      expect(conf).toContain(`listen ${address} ssl default_server;`);
+    }
+    expect(conf).toContain("error_page 404 /no-such-site.html;");
+    expect(conf).toContain("root /opt/berth/public;");
+    expect(exists(root, "opt/berth/public/no-such-site.html")).toBe(true);
   });
 
   it.skipIf(!has("nginx") || !fs.existsSync("/proc/net/if_inet6"))(
@@ -282,7 +274,9 @@ http {
     const files = [
       "etc/berth/berth.env",
       "etc/systemd/system/berth.service",
-      "etc/sudoers.d/berth",
+      "etc/systemd/system/berth-nginx-reload.service",
+      "etc/systemd/system/berth-nginx-reload.path",
+      "etc/tmpfiles.d/berth.conf",
       "etc/nginx/conf.d/berth.conf",
       "usr/local/bin/berth",
     ];
@@ -290,7 +284,6 @@ http {
     installOk(root, "--domain", "apps.example.test", "--acme-email", "ops@example.test");
     expect(files.map((file) => read(root, file))).toEqual(before);
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
-    expect(mode(root, "etc/sudoers.d/berth")).toBe(0o440);
 
     // Other flags on a re-run never overwrite a value; they are reported as kept.
     const again = installOk(root, "--domain", "other.example.test", "--port", "9090");
@@ -316,20 +309,73 @@ http {
   });
 });
 
+describe("install.sh over an install of the sudo era", () => {
+  it("moves the nginx commands it wrote then to the oneshot, removes the sudo rule, keeps edits", () => {
+    const root = tempRoot();
+    installOk(root, "--domain", "apps.example.test");
+    const file = at(root, "etc/berth/berth.env");
+    const text = read(root, "etc/berth/berth.env")
+      .split("\n")
+      .filter((line) => !/^BERTH_NGINX_(BIN|RELOAD|LISTEN)=/.test(line))
+      .join("\n");
+    fs.writeFileSync(
+      file,
+      `${text}BERTH_NGINX_BIN=/usr/bin/sudo\nBERTH_NGINX_ARGS=-n /usr/sbin/nginx\n` +
+        "BERTH_NGINX_RELOAD=/usr/sbin/my-reload\n",
+    );
+    fs.mkdirSync(at(root, "etc/sudoers.d"), { recursive: true });
+    fs.writeFileSync(at(root, "etc/sudoers.d/berth"), "berth ALL=(root) NOPASSWD: x\n");
+
+    const run = installOk(root);
+    expect(run.stdout).toContain("updating BERTH_NGINX_BIN");
+    const env = parseEnv(read(root, "etc/berth/berth.env"));
+    expect(env.BERTH_NGINX_BIN).toBe("/opt/berth/bin/berth-nginx-request");
+    expect(env.BERTH_NGINX_ARGS).toBe("");
+    // a value the operator chose stays, and is reported as kept
+    expect(env.BERTH_NGINX_RELOAD).toBe("/usr/sbin/my-reload");
+    expect(run.stderr).toContain("keeping BERTH_NGINX_RELOAD=/usr/sbin/my-reload");
+    expect(env.BERTH_NGINX_LISTEN).toMatch(/^80(,\[::\]:80)?$/);
+    expect(exists(root, "etc/sudoers.d/berth")).toBe(false);
+    expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
+  });
+
+  it("stops with a message naming BERTH_NGINX_LISTEN when a listen value is wrong", () => {
+    const root = tempRoot();
+    installOk(root, "--domain", "apps.example.test");
+    fs.appendFileSync(at(root, "etc/berth/berth.env"), "BERTH_NGINX_LISTEN=80;[::]:80\n");
+    const before = read(root, "etc/nginx/conf.d/berth.conf");
+    const run = install(root);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("BERTH_NGINX_LISTEN in /etc/berth/berth.env must be");
+    expect(read(root, "etc/nginx/conf.d/berth.conf")).toBe(before);
+  });
+});
+
 describe("install.sh --uninstall in a temp root", () => {
   it("removes the installation, keeps data and configuration, and --purge removes those too", () => {
     const root = tempRoot();
-    installOk(root, "--domain", "apps.example.test");
+    // Debian's default site, enabled as the nginx package leaves it
+    fs.mkdirSync(at(root, "etc/nginx/sites-available"), { recursive: true });
+    fs.mkdirSync(at(root, "etc/nginx/sites-enabled"), { recursive: true });
+    fs.writeFileSync(at(root, "etc/nginx/sites-available/default"), "server {}\n");
+    fs.symlinkSync(
+      "/etc/nginx/sites-available/default",
+      at(root, "etc/nginx/sites-enabled/default"),
+    );
+    const first = installOk(root, "--domain", "apps.example.test");
+    expect(first.stdout).toContain("disabling nginx's default site");
+    expect(fs.existsSync(at(root, "etc/nginx/sites-enabled/default"))).toBe(false);
+    expect(read(root, "etc/nginx/sites-available/default")).toBe("server {}\n");
     // What Berth and an operator would have left behind.
     fs.writeFileSync(at(root, "etc/nginx/berth/sites-available/berth-site.conf"), "server {}\n");
     fs.symlinkSync(
       "../sites-available/berth-site.conf",
       at(root, "etc/nginx/berth/sites-enabled/berth-site.conf"),
     );
-    fs.mkdirSync(at(root, "etc/nginx/sites-available"), { recursive: true });
     fs.writeFileSync(at(root, "etc/nginx/sites-available/berth-old.conf"), "server {}\n");
     fs.writeFileSync(at(root, "etc/nginx/sites-available/berth.conf"), "map $host $x {}\n");
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/default"), "server {}\n");
+    fs.mkdirSync(at(root, "etc/sudoers.d"), { recursive: true });
+    fs.writeFileSync(at(root, "etc/sudoers.d/berth"), "# an earlier version's rule\n");
     fs.writeFileSync(at(root, "var/lib/berth/berth.db"), "data");
     const envText = read(root, "etc/berth/berth.env");
 
@@ -338,6 +384,9 @@ describe("install.sh --uninstall in a temp root", () => {
     expect(run.status).toBe(0);
     for (const gone of [
       "etc/systemd/system/berth.service",
+      "etc/systemd/system/berth-nginx-reload.service",
+      "etc/systemd/system/berth-nginx-reload.path",
+      "etc/tmpfiles.d/berth.conf",
       "etc/sudoers.d/berth",
       "usr/local/bin/berth",
       "etc/nginx/conf.d/berth.conf",
@@ -349,6 +398,10 @@ describe("install.sh --uninstall in a temp root", () => {
       expect(exists(root, gone), gone).toBe(false);
     }
     expect(read(root, "etc/nginx/sites-available/default")).toBe("server {}\n");
+    // Debian's default site is back, as install.sh found it
+    expect(fs.readlinkSync(at(root, "etc/nginx/sites-enabled/default"))).toBe(
+      "/etc/nginx/sites-available/default",
+    );
     expect(read(root, "var/lib/berth/berth.db")).toBe("data");
     expect(read(root, "etc/berth/berth.env")).toBe(envText);
 
