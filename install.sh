@@ -589,9 +589,12 @@ EOF
 Description=Test and reload nginx for Berth
 Documentation=file://$APP_DIR/README.md
 After=nginx.service
+# Every vhost change starts it twice (test, reload): no start rate limit.
+StartLimitIntervalSec=0
 
 [Service]
 Type=oneshot
+TimeoutStartSec=2min
 Environment=BERTH_NGINX_CONTROL=$CONTROL_DIR BERTH_NGINX_BIN=$NGINX_BIN BERTH_NGINX_GROUP=$USER_NAME
 ExecStart=$RELOAD_BIN
 # Root, but only what nginx -t (its logs, its pid file, test binds) and -s reload (a

@@ -1,0 +1,329 @@
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import AdmZip from "adm-zip";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootMachine, canBoot, type Machine } from "../helpers/nspawn.ts";
+
+// install.sh for real, under real systemd: one machine booted with systemd-nspawn over an
+// overlay of this host (loopback only), one flow through it: install, start, set up,
+// create a service, deploy, add a domain (nginx tested and reloaded by the root oneshot),
+// a refused domain (the old vhost stays served), the build sandbox inside the unit's
+// restrictions, an upgrade with new dependencies, an upgrade that fails and is rolled
+// back, uninstall. npm runs offline from a cache filled here first.
+const repo = path.resolve(import.meta.dirname, "../..");
+const NODE_DIR = path.dirname(process.execPath);
+const NPM_CACHE = "/var/tmp/berth-npm-cache";
+const DOMAIN = "apps.test";
+const SITE = `production--site.${DOMAIN}`;
+
+let m: Machine;
+let key = "";
+
+/** install.sh inside the machine: Node from this host's PATH, npm from the cache only. */
+function installSh(source: string, ...args: string[]) {
+  return m.run(["bash", `${source}/install.sh`, "--source", source, ...args], {
+    env: {
+      PATH: `${NODE_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      npm_config_cache: NPM_CACHE,
+      npm_config_offline: "true",
+    },
+    timeoutMs: 150_000,
+  });
+}
+
+/** curl inside the machine: status and body. */
+function curl(url: string, ...args: string[]) {
+  const r = m.run(["curl", "-sS", "-g", "-o", "-", "-w", "\n%{http_code}", ...args, url]);
+  const cut = r.stdout.lastIndexOf("\n");
+  return { status: Number(r.stdout.slice(cut + 1)), body: r.stdout.slice(0, cut), err: r.stderr };
+}
+
+const api = (p: string, ...args: string[]) =>
+  curl(`http://127.0.0.1:8080/api/v1${p}`, "-H", `Authorization: Bearer ${key}`, ...args);
+const postJson = (p: string, body: unknown) =>
+  api(p, "-X", "POST", "-H", "Content-Type: application/json", "-d", JSON.stringify(body));
+const site = (host: string, address = "127.0.0.1") =>
+  curl(`http://${address.includes(":") ? `[${address}]` : address}/`, "-H", `Host: ${host}`);
+
+const reloadJournal = () =>
+  m.run(["journalctl", "-u", "berth-nginx-reload.*", "-u", "berth", "-n", "40", "--no-pager"])
+    .stdout;
+
+/** A copy of this checkout (what install.sh copies), placed inside the machine. */
+function copySource(dest: string) {
+  fs.mkdirSync(dest, { recursive: true });
+  const tar = spawnSync(
+    "sh",
+    [
+      "-c",
+      'tar -C "$1" -cf - --anchored --exclude=./.git --exclude=./node_modules --exclude=./.tools ' +
+        '--exclude=./data --exclude=./coverage --exclude=./.bench . | tar -C "$2" -xf -',
+      "sh",
+      repo,
+      dest,
+    ],
+    { encoding: "utf8" },
+  );
+  if (tar.status !== 0) throw new Error(tar.stderr);
+}
+
+/** Fills the npm cache with the locked dependencies (from the registry, once per lock). */
+function fillNpmCache() {
+  const lock = fs.readFileSync(path.join(repo, "package-lock.json"));
+  const stamp = path.join(
+    NPM_CACHE,
+    `berth-${crypto.createHash("sha256").update(lock).digest("hex").slice(0, 16)}`,
+  );
+  if (fs.existsSync(stamp)) return;
+  const dir = fs.mkdtempSync("/var/tmp/berth-npm-fill-");
+  for (const f of ["package.json", "package-lock.json"])
+    fs.copyFileSync(path.join(repo, f), path.join(dir, f));
+  const r = spawnSync(
+    "npm",
+    [
+      "install",
+      "--omit=dev",
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      "--cache",
+      NPM_CACHE,
+    ],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${NODE_DIR}:${process.env.PATH}` },
+    },
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`npm could not fill ${NPM_CACHE}:\n${r.stderr}`);
+  fs.writeFileSync(stamp, "");
+}
+
+/** The next version: a new dependency in package.json (a local tarball: no registry). */
+function makeUpgrade(dest: string) {
+  copySource(dest);
+  const pkg = path.join(dest, "vendor/package");
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.writeFileSync(
+    path.join(pkg, "package.json"),
+    JSON.stringify({ name: "berth-upgrade-probe", version: "1.0.0", main: "index.js" }),
+  );
+  fs.writeFileSync(path.join(pkg, "index.js"), "module.exports = 'probe';\n");
+  const tar = spawnSync("tar", [
+    "-C",
+    path.join(dest, "vendor"),
+    "-czf",
+    path.join(dest, "vendor/probe.tgz"),
+    "package",
+  ]);
+  if (tar.status !== 0) throw new Error("tar failed");
+  fs.rmSync(pkg, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dest, "package.json"), "utf8"));
+  manifest.dependencies["berth-upgrade-probe"] = "file:vendor/probe.tgz";
+  fs.writeFileSync(path.join(dest, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+describe.skipIf(!canBoot())("install.sh under real systemd (systemd-nspawn --boot)", () => {
+  beforeAll(async () => {
+    fillNpmCache();
+    m = await bootMachine((root) => {
+      makeUpgrade(path.join(root, "srv/berth-v2"));
+      copySource(path.join(root, "srv/berth-v1"));
+      // v3: the same as v2 but it cannot start
+      copySource(path.join(root, "srv/berth-v3"));
+      for (const f of ["package.json", "vendor/probe.tgz"]) {
+        fs.mkdirSync(path.dirname(path.join(root, "srv/berth-v3", f)), { recursive: true });
+        fs.copyFileSync(path.join(root, "srv/berth-v2", f), path.join(root, "srv/berth-v3", f));
+      }
+      fs.writeFileSync(
+        path.join(root, "srv/berth-v3/src/main.ts"),
+        'throw new Error("this version cannot start");\n',
+      );
+      const zip = new AdmZip();
+      zip.addFile("index.html", Buffer.from("<h1>hello from systemd</h1>"));
+      fs.writeFileSync(path.join(root, "srv/site.zip"), zip.toBuffer());
+    });
+  }, 240_000);
+  afterAll(async () => {
+    await m?.stop();
+  }, 30_000);
+
+  it("installs and starts: Berth healthy, without privileges, Debian's default site off", () => {
+    const run = installSh("/srv/berth-v1", "--domain", DOMAIN);
+    expect(run.stderr.replace(/^berth: (installing|warning: keeping).*\n/gm, "")).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Berth is up at http://apps.test");
+    expect(run.stdout).toMatch(/create the first owner at: http:\/\/apps\.test\/setup\?token=/);
+
+    for (const unit of ["berth.service", "berth-nginx-reload.path", "nginx.service"]) {
+      expect(m.run(["systemctl", "is-active", unit]).stdout.trim(), unit).toBe("active");
+    }
+    // The issue this design answers: with User= set, hardening forces no_new_privs, so
+    // Berth must not need privileges; it has none.
+    const pid = m.run(["systemctl", "show", "-p", "MainPID", "--value", "berth"]).stdout.trim();
+    const status = m.run(["cat", `/proc/${pid}/status`]).stdout;
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(status).toMatch(/^CapEff:\s+0{16}$/m);
+    expect(status).toMatch(/^CapBnd:\s+0{16}$/m);
+    expect(m.run(["stat", "-c", "%a %G", "/var/lib/berth"]).stdout.trim()).toBe("710 www-data");
+    expect(m.run(["test", "-e", "/etc/nginx/sites-enabled/default"]).status).toBe(1);
+    // unknown hosts: Berth's page, on IPv4 and IPv6
+    for (const address of ["127.0.0.1", "::1"]) {
+      const unknown = site("nobody.example.test", address);
+      expect(unknown.status, unknown.err).toBe(404);
+      expect(unknown.body).toContain("No such site");
+    }
+  }, 180_000);
+
+  it("sets up an owner and a key with the berth command", () => {
+    const add = m.run(["berth", "user", "add", "ops@example.test", "--role", "owner"], {
+      input: "a long enough passphrase\n",
+    });
+    expect(add.stderr).toBe("");
+    expect(add.status).toBe(0);
+    const created = m.run([
+      "berth",
+      "key",
+      "create",
+      "--user",
+      "ops@example.test",
+      "--scope",
+      "admin",
+    ]);
+    expect(created.status).toBe(0);
+    key = created.stdout.trim();
+    expect(key).toMatch(/^berth_/);
+  }, 60_000);
+
+  it("creates a service and deploys it: nginx tested and reloaded by the oneshot, IPv4 and IPv6", () => {
+    const created = postJson("/services", { name: "site", environments: ["production"] });
+    expect(created.status, created.body).toBe(201);
+    const upload = api(
+      "/services/site/environments/production/deployments",
+      "-X",
+      "POST",
+      "-F",
+      "bundle=@/srv/site.zip;type=application/zip",
+    );
+    expect(upload.status, upload.body).toBe(202);
+    const id = (JSON.parse(upload.body) as { id: string }).id;
+    let state = "";
+    for (let i = 0; i < 300 && !["live", "failed"].includes(state); i++) {
+      state = (JSON.parse(api(`/deployments/${id}`).body) as { status: string }).status;
+      if (state !== "live") spawnSync("sleep", ["0.1"]);
+    }
+    expect(state).toBe("live");
+    for (const address of ["127.0.0.1", "::1"]) {
+      const r = site(SITE, address);
+      expect(r.status, r.err).toBe(200);
+      expect(r.body).toBe("<h1>hello from systemd</h1>");
+    }
+    const journal = m.run(["journalctl", "-u", "berth-nginx-reload", "-o", "cat", "--no-pager"]);
+    expect(journal.stdout).toMatch(/nginx -t exited with 0/);
+    expect(journal.stdout).toMatch(/nginx -s reload exited with 0/);
+  }, 60_000);
+
+  it("adds a domain, and refuses one nginx rejects while the site keeps being served", () => {
+    const added = postJson("/services/site/environments/production/domains", {
+      hostname: "shop.example.test",
+    });
+    expect(added.status, `${added.body}${added.err}\n${reloadJournal()}`).toBe(201);
+    expect(site("shop.example.test").body).toBe("<h1>hello from systemd</h1>");
+
+    // another server on this nginx already claims the name: nginx -t warns, Berth reads it
+    // back from the oneshot's answer and puts its previous vhost back
+    fs.writeFileSync(
+      path.join(m.root, "etc/nginx/conf.d/zz-other.conf"),
+      "server { listen 80; server_name taken.example.test; return 204; }\n",
+    );
+    expect(m.run(["systemctl", "reload", "nginx"]).status).toBe(0);
+    const vhost = "/etc/nginx/berth/sites-available/berth-site--production.conf";
+    const before = m.run(["cat", vhost]).stdout;
+    const refused = postJson("/services/site/environments/production/domains", {
+      hostname: "taken.example.test",
+    });
+    expect(refused.status, refused.body).toBe(409);
+    expect(refused.body).toContain("taken.example.test");
+    expect(m.run(["cat", vhost]).stdout).toBe(before);
+    expect(site("shop.example.test").body).toBe("<h1>hello from systemd</h1>");
+    expect(site("taken.example.test").status).toBe(204);
+  }, 60_000);
+
+  it("runs the build sandbox (bubblewrap) as berth inside the unit's restrictions", () => {
+    const unit = m.run(["cat", "/etc/systemd/system/berth.service"]).stdout;
+    const service = unit.slice(unit.indexOf("[Service]"), unit.indexOf("[Install]"));
+    const skip =
+      /^(Type|EnvironmentFile|WorkingDirectory|ExecStart|Restart|RestartSec|RestartPreventExitStatus)=/;
+    const props = service
+      .split("\n")
+      .filter((line) => /^[A-Z][A-Za-z]+=/.test(line) && !skip.test(line))
+      .flatMap((line) => ["-p", line]);
+    expect(props).toContain("NoNewPrivileges=yes");
+    const run = m.run([
+      "systemd-run",
+      "--wait",
+      "--pipe",
+      "--quiet",
+      ...props,
+      "bwrap",
+      "--unshare-all",
+      "--share-net",
+      "--ro-bind",
+      "/",
+      "/",
+      "--proc",
+      "/proc",
+      "--dev",
+      "/dev",
+      "--tmpfs",
+      "/tmp",
+      "--",
+      "sh",
+      "-c",
+      "id -un; grep NoNewPrivs /proc/self/status; touch /tmp/x && echo writable-tmp",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toMatch(/^berth\nNoNewPrivs:\s+1\nwritable-tmp\n$/);
+    expect(run.status).toBe(0);
+  }, 60_000);
+
+  it("upgrades to a version with a new dependency, keeping the data", () => {
+    const run = installSh("/srv/berth-v2");
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("installing npm dependencies");
+    expect(run.stdout).toContain("Berth is up");
+    expect(m.run(["cat", "/opt/berth/node_modules/berth-upgrade-probe/index.js"]).stdout).toContain(
+      "probe",
+    );
+    expect(m.run(["test", "-e", "/opt/berth.old"]).status).toBe(1);
+    expect(api("/services/site").status).toBe(200);
+    expect(site(SITE).body).toBe("<h1>hello from systemd</h1>");
+  }, 180_000);
+
+  it("rolls an upgrade back when the new version does not start", () => {
+    const run = installSh("/srv/berth-v3");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("rolling back to the previous one");
+    expect(run.stderr).toContain("the previous one runs again");
+    expect(m.run(["grep", "-c", "cannot start", "/opt/berth/src/main.ts"]).stdout.trim()).toBe("0");
+    expect(m.run(["systemctl", "is-active", "berth"]).stdout.trim()).toBe("active");
+    expect(curl("http://127.0.0.1:8080/healthz").status).toBe(200);
+    expect(api("/services/site").status).toBe(200);
+  }, 180_000);
+
+  it("uninstalls: services gone, nginx back to Debian's default site, data kept", () => {
+    const run = m.run(["bash", "/srv/berth-v2/install.sh", "--uninstall"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(m.run(["systemctl", "is-active", "berth"]).stdout.trim()).not.toBe("active");
+    expect(m.run(["systemctl", "is-enabled", "berth-nginx-reload.path"]).status).not.toBe(0);
+    expect(m.run(["systemctl", "is-active", "nginx"]).stdout.trim()).toBe("active");
+    expect(m.run(["test", "-L", "/etc/nginx/sites-enabled/default"]).status).toBe(0);
+    expect(site(SITE).body).not.toContain("hello from systemd");
+    expect(site("nobody.example.test").body).not.toContain("No such site");
+    expect(m.run(["test", "-f", "/var/lib/berth/berth.db"]).status).toBe(0);
+  }, 60_000);
+});
