@@ -39,15 +39,20 @@ function sh(argv: string[]) {
   return r.stdout;
 }
 
-/** The PID of the container's init: systemd-nspawn's child. */
+/**
+ * The PID of the container's init: the child of systemd-nspawn that runs systemd (first
+ * nspawn forks a short-lived helper, which must not be mistaken for it).
+ */
 function leaderOf(nspawnPid: number): number | null {
   try {
     for (const task of fs.readdirSync(`/proc/${nspawnPid}/task`)) {
       const kids = fs.readFileSync(`/proc/${nspawnPid}/task/${task}/children`, "utf8").trim();
-      if (kids) return Number(kids.split(" ")[0]);
+      for (const kid of kids ? kids.split(" ") : []) {
+        if (fs.readFileSync(`/proc/${kid}/comm`, "utf8").trim() === "systemd") return Number(kid);
+      }
     }
   } catch {
-    // gone
+    // gone, or not yet there
   }
   return null;
 }
@@ -151,7 +156,7 @@ export async function bootMachine(prepare: (root: string) => void = () => {}): P
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`systemd-nspawn exited:\n${output}`);
-      leader ??= child.pid ? leaderOf(child.pid) : null;
+      leader = child.pid ? leaderOf(child.pid) : null;
       if (leader !== null) {
         const state = run(["systemctl", "is-system-running"], { timeoutMs: 10_000 }).stdout.trim();
         if (state === "running" || state === "degraded") break;
