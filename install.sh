@@ -77,6 +77,9 @@ readonly REQUEST_BIN=$APP_DIR/bin/berth-nginx-request
 readonly RELOAD_BIN=$APP_DIR/bin/berth-nginx-reload
 readonly NO_SITE_PAGE=$APP_DIR/public/no-such-site.html
 readonly TOOLS_NODE=.tools/node/node_modules/node/bin/node
+# npm to run under that Node: Debian's npm only runs under Debian's nodejs, which has its
+# module paths patched in.
+readonly TOOLS_NPM=.tools/npm/node_modules/npm/bin/npm-cli.js
 readonly USER_NAME=berth
 
 ROOT=""
@@ -366,6 +369,10 @@ install_node() {
       npm install --silent --no-save --no-audit --no-fund --prefix "$app/.tools/node" node@24
     fi
   fi
+  if [ "$NO_PACKAGES" -eq 0 ] && [ ! -f "$app/$TOOLS_NPM" ]; then
+    say "installing npm for Node 24 into $APP_DIR/.tools"
+    npm install --silent --no-save --no-audit --no-fund --prefix "$app/.tools/npm" npm@11
+  fi
   NODE_BIN=$APP_DIR/$TOOLS_NODE
 }
 
@@ -388,7 +395,11 @@ install_npm_deps() {
     PATH="$(dirname "$node"):$PATH"
     export PATH
     [ ! -d "$nodedir/include/node" ] || export npm_config_nodedir=$nodedir
-    npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    if [ -f "$app/$TOOLS_NPM" ]; then
+      "$node" "$app/$TOOLS_NPM" install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    else
+      npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    fi
   )
   printf '%s' "$stamp" >"$app/node_modules/.berth-install"
 }
