@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the system packages the
-# tests drive for real (Chromium, nginx, BIND, Pebble, git, shellcheck), Node 24 and the
+# tests drive for real (Chromium, nginx, BIND, Pebble, git, bubblewrap, shellcheck), Node 24 and the
 # npm dependencies, then type-checks, lints and runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ need dig bind9-dnsutils
 need pebble pebble
 need shellcheck shellcheck
 need visudo sudo
+need bwrap bubblewrap
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,5 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import type { EdgeConfig, Limits, SandboxConfig } from "./domain/config-types.ts";
+
+export type { EdgeConfig, Limits, SandboxConfig };
 
 const bytes = (name: string, fallback: number) =>
   z.coerce
@@ -27,6 +30,13 @@ const splitList = (text: string) =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+
+const count = (name: string, min: number, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .default(fallback);
 
 const schema = z.object({
   BERTH_DATA_DIR: z.string().min(1).default("./data"),
@@ -101,53 +111,30 @@ const schema = z.object({
     .min(1, "BERTH_BUILDERS must be at least 1")
     .max(16, "BERTH_BUILDERS must be at most 16")
     .default(1),
+  BERTH_WORK_DIR: z.string().min(1).optional(),
+  BERTH_SANDBOX: z.enum(["on", "off"], { error: "BERTH_SANDBOX must be on or off" }).default("on"),
+  BERTH_SANDBOX_BWRAP: z.string().min(1).default("/usr/bin/bwrap"),
+  BERTH_SANDBOX_MEMORY_MB: count("BERTH_SANDBOX_MEMORY_MB", 16, 4096),
+  BERTH_SANDBOX_PROCESSES: count("BERTH_SANDBOX_PROCESSES", 8, 512),
+  BERTH_SANDBOX_FILE_SIZE_MB: count("BERTH_SANDBOX_FILE_SIZE_MB", 1, 1024),
+  BERTH_SANDBOX_CPU_SECONDS: count("BERTH_SANDBOX_CPU_SECONDS", 1, 3600),
   BERTH_DEFAULT_RETENTION: z.coerce
     .number({ error: "BERTH_DEFAULT_RETENTION must be a number" })
     .int("BERTH_DEFAULT_RETENTION must be a whole number")
     .min(1, "BERTH_DEFAULT_RETENTION must be at least 1")
     .max(1000, "BERTH_DEFAULT_RETENTION must be at most 1000")
     .default(10),
+  BERTH_AUDIT_RETENTION_DAYS: z.coerce
+    .number({ error: "BERTH_AUDIT_RETENTION_DAYS must be a number" })
+    .int("BERTH_AUDIT_RETENTION_DAYS must be a whole number")
+    .min(1, "BERTH_AUDIT_RETENTION_DAYS must be at least 1")
+    .default(365),
 });
-
-export type Limits = Readonly<{
-  maxBundleBytes: number;
-  maxEntries: number;
-  maxUncompressedBytes: number;
-  maxCompressionRatio: number;
-}>;
 
 /** Splits a configured command into argv: whitespace-separated words, never a shell. */
 export function argv(text: string): string[] {
   return text.split(/\s+/).filter(Boolean);
 }
-
-export type EdgeConfig = Readonly<{
-  mode: "embedded" | "nginx";
-  nginx: Readonly<{
-    /** nginx plus its fixed arguments (for example -p/-c of a private instance). */
-    command: string[];
-    sitesAvailable: string;
-    sitesEnabled: string;
-    /** How to reload; defaults to `<command> -s reload`. */
-    reload: string[];
-    /** Every address vhosts listen on for HTTP (BERTH_NGINX_LISTEN), and for HTTPS. */
-    listenAll: readonly string[];
-    listenTlsAll: readonly string[];
-    /** The first of each: where Berth itself sends requests to check what nginx serves. */
-    listen: string;
-    listenTls: string;
-  }>;
-  publicIpv4: string | null;
-  publicIpv6: string | null;
-  cnameTarget: string | null;
-  acme: Readonly<{
-    directoryUrl: string;
-    email: string | null;
-    caFile: string | null;
-    /** Tests only (no variable sets it): see AcmeIssuerOptions.skipChallengeVerification. */
-    skipChallengeVerification?: boolean;
-  }>;
-}>;
 
 export type Config = Readonly<{
   dataDir: string;
@@ -157,6 +144,8 @@ export type Config = Readonly<{
   publicUrl: string;
   logLevel: string;
   defaultRetention: number;
+  /** Days the audit trail keeps an event. */
+  auditRetentionDays: number;
   /** Proxies (such as the local nginx) whose X-Forwarded-For names the real client. */
   trustedProxies: string[];
   /** How many builds run at once. */
@@ -164,6 +153,9 @@ export type Config = Readonly<{
   /** Berth's own environment, the base that build commands get (cleaned of Berth's secrets). */
   childEnv: Readonly<Record<string, string | undefined>>;
   secretKey: string | null;
+  /** Where build work directories go: outside the data directory, which commands must not see. */
+  workDir: string | null;
+  sandbox: SandboxConfig;
   edge: EdgeConfig;
   limits: Limits;
 }>;
@@ -196,12 +188,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl,
     logLevel: v.BERTH_LOG_LEVEL,
     defaultRetention: v.BERTH_DEFAULT_RETENTION,
+    auditRetentionDays: v.BERTH_AUDIT_RETENTION_DAYS,
     trustedProxies: v.BERTH_TRUSTED_PROXIES.split(",")
       .map((s) => s.trim())
       .filter(Boolean),
     builders: v.BERTH_BUILDERS,
     childEnv: Object.freeze({ ...env }),
     secretKey: v.BERTH_SECRET_KEY ?? null,
+    workDir: v.BERTH_WORK_DIR ? path.resolve(v.BERTH_WORK_DIR) : null,
+    sandbox: Object.freeze({
+      mode: v.BERTH_SANDBOX,
+      bwrap: v.BERTH_SANDBOX_BWRAP,
+      limits: Object.freeze({
+        memoryMb: v.BERTH_SANDBOX_MEMORY_MB,
+        processes: v.BERTH_SANDBOX_PROCESSES,
+        fileSizeMb: v.BERTH_SANDBOX_FILE_SIZE_MB,
+        cpuSeconds: v.BERTH_SANDBOX_CPU_SECONDS,
+      }),
+    }),
     edge: Object.freeze({
       mode: v.BERTH_EDGE,
       nginx: Object.freeze({

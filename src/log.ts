@@ -1,6 +1,8 @@
 import pino from "pino";
 
-export type Logger = pino.Logger;
+export type { Logger } from "./domain/logger.ts";
+
+type Logger = pino.Logger;
 
 /** Paths whose values never reach the log, whatever logs them. */
 export const redactPaths = [

@@ -4,14 +4,15 @@ import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
 import { startWorkers } from "./queue/workers.ts";
+import { pruneAudit } from "./services/auth/audit.ts";
 import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
-import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
-import { openDeps } from "./services/deps.ts";
-import { syncEdge } from "./services/edge.ts";
-import { httpProbe, probeAddress } from "./services/health.ts";
-import { recoverInterrupted } from "./services/recovery.ts";
+import { openDeps } from "./services/core/deps.ts";
+import { startCertificateScheduler } from "./services/edge/certificate-scheduler.ts";
+import { syncEdge } from "./services/edge/edge.ts";
+import { httpProbe, probeAddress } from "./services/releases/health.ts";
+import { recoverInterrupted } from "./services/releases/recovery.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -54,6 +55,11 @@ async function main(): Promise<void> {
     publicUrl: config.publicUrl,
     trustedProxies: config.trustedProxies,
   });
+  // the audit trail keeps events for the configured days: pruned at start and daily
+  const prune = () => pruneAudit(deps, config.auditRetentionDays);
+  prune();
+  const pruneTimer = setInterval(prune, 24 * 60 * 60 * 1000);
+  pruneTimer.unref();
   // nginx mode only (a no-op otherwise): new domains, renewals, retries after backoff
   const stopCertificates = startCertificateScheduler(deps, { intervalMs: 60_000 });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

@@ -8,8 +8,8 @@ import { openDb } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { createUser } from "../../src/services/auth/users.ts";
-import { createDeps } from "../../src/services/deps.ts";
-import { createLayout } from "../../src/services/layout.ts";
+import { createDeps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
 import { type RunningServer, startServer } from "../../test/helpers/server.ts";
 import { incompressible } from "./bundles.ts";
 

@@ -10,9 +10,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { openDb, writeTx } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
-import { createDeps } from "../../src/services/deps.ts";
-import { syncEdge } from "../../src/services/edge.ts";
-import { createLayout } from "../../src/services/layout.ts";
+import { createDeps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
+import { syncEdge } from "../../src/services/edge/edge.ts";
 import type { RunningServer } from "../../test/helpers/server.ts";
 import {
   edgeFiles,

@@ -1,8 +1,8 @@
 import type { Scope } from "../domain/permissions.ts";
 import { createApiKey, parseExpiry, revokeApiKey } from "../services/auth/api-keys.ts";
 import { normalizeEmail } from "../services/auth/users.ts";
-import type { Deps } from "../services/deps.ts";
-import type { Io } from "./main.ts";
+import type { Deps } from "../services/core/deps.ts";
+import type { Io } from "./io.ts";
 
 export function keyCommand(
   deps: Deps,

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { DomainError } from "../domain/errors.ts";
 import { createLogger } from "../log.ts";
-import { type Deps, openDeps } from "../services/deps.ts";
+import { type Deps, openDeps } from "../services/core/deps.ts";
+import type { Io } from "./io.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
 import { userCommand } from "./user.ts";
@@ -19,11 +20,7 @@ const usage = `berth: local administration of a Berth data directory (no server 
 
 The data directory is BERTH_DATA_DIR (default ./data).`;
 
-export type Io = {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  password: (prompt: string) => Promise<string>;
-};
+export type { Io };
 
 export async function run(argv: string[], deps: Deps, io: Io): Promise<number> {
   const { positionals, values } = parseArgs({

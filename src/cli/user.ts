@@ -1,6 +1,6 @@
 import { createUser } from "../services/auth/users.ts";
-import type { Deps } from "../services/deps.ts";
-import type { Io } from "./main.ts";
+import type { Deps } from "../services/core/deps.ts";
+import type { Io } from "./io.ts";
 
 export async function userCommand(
   deps: Deps,

@@ -43,6 +43,7 @@ export type AuditEvent = {
   actor: string;
   action: string;
   target: string | null;
+  request: string | null;
   result: AuditResult;
   status: number | null;
   ip: string | null;

@@ -47,5 +47,5 @@ export class RateLimited extends DomainError {
 
 export const unauthenticated = (message = "Sign in or send a valid API key.") =>
   new DomainError("unauthenticated", "unauthenticated", message);
-export const forbidden = (message = "You are not allowed to do that.") =>
-  new DomainError("forbidden", "forbidden", message);
+export const forbidden = (message = "You are not allowed to do that.", field?: string) =>
+  new DomainError("forbidden", "forbidden", message, field);

@@ -52,6 +52,8 @@ export type Principal = {
   /** For an API key: its scope and optional single service. */
   scope?: Scope;
   keyService?: string | null;
+  /** For an API key: when it stops working (ms), or null for never. */
+  keyExpiresAt?: number | null;
 };
 
 export function permissionsOf(p: Principal): Set<Permission> {
@@ -88,4 +90,78 @@ export function canCreateService(p: Principal): boolean {
 export function canAssignRole(p: Principal, role: Role): boolean {
   if (!can(p, "users.manage")) return false;
   return role !== "owner" || p.role === "owner";
+}
+
+/** Scopes from weakest to strongest. */
+const SCOPE_RANK: Record<Scope, number> = { read: 0, deploy: 1, write: 2, admin: 3 };
+
+/** The strongest key scope a role may hold: a key never does more than its user. */
+const roleScope: Record<Role, Scope> = {
+  owner: "admin",
+  admin: "admin",
+  deployer: "deploy",
+  viewer: "read",
+};
+
+/** Key scopes the principal may hand out (to itself): at most its role's and its own. */
+export function grantableScopes(p: Principal): Scope[] {
+  return SCOPES.filter(
+    (s) =>
+      SCOPE_RANK[s] <= SCOPE_RANK[roleScope[p.role]] &&
+      (p.scope === undefined || SCOPE_RANK[s] <= SCOPE_RANK[p.scope]) &&
+      // an admin key administers: only a principal that may manage users holds one
+      (s !== "admin" || can(p, "users.manage")),
+  );
+}
+
+/** Key management (list, create, revoke) needs a signed-in session or an admin-scope key. */
+export function canManageKeys(p: Principal): boolean {
+  return p.kind === "user" || p.scope === "admin";
+}
+
+export type KeyRequest = { scope: Scope; service: string | null; expiresAt: number | null };
+
+/**
+ * The one decision on a new API key, for the UI and the API alike: a credential creates
+ * only a credential weaker than or equal to itself in every dimension (scope, services,
+ * expiry). Returns why not, with the field it concerns, or null when it may.
+ */
+export function keyRefusal(
+  p: Principal,
+  req: KeyRequest,
+): { field: string; message: string } | null {
+  if (!canManageKeys(p))
+    return {
+      field: "form",
+      message: "Managing keys needs a signed-in session or an admin-scope key.",
+    };
+  if (!grantableScopes(p).includes(req.scope))
+    return { field: "scope", message: `You cannot create a key with scope "${req.scope}".` };
+  const limit = p.keyService ?? null;
+  if (limit !== null && req.service !== limit)
+    return {
+      field: "service",
+      message: `A key limited to "${limit}" can only create keys for "${limit}".`,
+    };
+  if (p.services !== null && (req.service === null || !p.services.includes(req.service)))
+    return { field: "service", message: "Your keys must name one of your services." };
+  const until = p.keyExpiresAt ?? null;
+  if (until !== null && (req.expiresAt === null || req.expiresAt > until))
+    return { field: "expires", message: "A key cannot create a key that outlives it." };
+  return null;
+}
+
+/**
+ * What a route demands: a permission (for the route's service when it names one), any
+ * signed-in principal, a signed-in user (not a key: passwords), the right to manage keys,
+ * or to create services (not limited to some). guard() asks `allows`, nothing else.
+ */
+export type Policy = Permission | "signed-in" | "session" | "keys" | "services.create";
+
+export function allows(p: Principal, policy: Policy, service?: string): boolean {
+  if (policy === "signed-in") return true;
+  if (policy === "session") return p.kind === "user";
+  if (policy === "keys") return canManageKeys(p);
+  if (policy === "services.create") return canCreateService(p);
+  return can(p, policy, service);
 }

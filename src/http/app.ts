@@ -1,22 +1,24 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { auditApi } from "./auth/audit-api.ts";
+import { keysApi } from "./auth/keys-api.ts";
+import { authRoutes } from "./auth/sign-in-ui.ts";
+import { usersApi } from "./auth/users-api.ts";
+import { buildsApi } from "./builds/builds-api.ts";
+import { hookRoutes } from "./builds/hooks-api.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
+import { certificatesApi } from "./edge/certificates-api.ts";
+import { settingsApi } from "./edge/dns-settings-api.ts";
+import { domainsApi } from "./edge/domains-api.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
-import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
+import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
-import { authApi } from "./routes/auth-api.ts";
-import { authRoutes } from "./routes/auth-ui.ts";
-import { buildsApi } from "./routes/builds-api.ts";
-import { certificatesApi } from "./routes/certificates-api.ts";
-import { deploymentsApi } from "./routes/deployments-api.ts";
-import { domainsApi } from "./routes/domains-api.ts";
-import { hookRoutes } from "./routes/hooks.ts";
-import { servicesApi } from "./routes/services-api.ts";
-import { settingsApi } from "./routes/settings-api.ts";
-import { siteResponder } from "./routes/sites.ts";
-import { systemRoutes } from "./routes/system.ts";
-import { uiRoutes } from "./routes/ui.ts";
+import { deploymentsApi } from "./releases/deployments-api.ts";
+import { servicesApi } from "./releases/services-api.ts";
+import { siteResponder } from "./sites/responder.ts";
+import { systemRoutes } from "./system.ts";
+import { uiRoutes } from "./ui.ts";
 
 export function createApp(h: HttpDeps): Hono<Env> {
   const logger = h.deps.logger;
@@ -53,13 +55,15 @@ export function createApp(h: HttpDeps): Hono<Env> {
   buildsApi(api, h);
   domainsApi(api, h);
   certificatesApi(api, h);
-  authApi(api, h);
+  usersApi(api, h);
+  keysApi(api, h);
+  auditApi(api, h);
   settingsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
   app.route("/api/v1", api);
-  app.get("/api/openapi.json", (c) =>
+  app.get("/api/openapi.json", guard("signed-in"), (c) =>
     c.json(
       api.getOpenAPI31Document({
         openapi: "3.1.0",

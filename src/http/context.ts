@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Setup } from "../services/auth/setup.ts";
-import type { Deps } from "../services/deps.ts";
+import type { Deps } from "../services/core/deps.ts";
+import type { AuditVars } from "./middleware/access.ts";
 import type { AuthVars } from "./middleware/auth.ts";
 import type { RequestVars } from "./middleware/request-log.ts";
 import type { Urls } from "./present.ts";
@@ -16,5 +17,5 @@ export type HttpDeps = {
   trustedProxies?: string[];
 };
 
-export type Env = { Variables: RequestVars & AuthVars };
+export type Env = { Variables: RequestVars & AuthVars & AuditVars };
 export type Api = OpenAPIHono<Env>;

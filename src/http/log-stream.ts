@@ -1,8 +1,8 @@
 import type { SSEStreamingApi } from "hono/streaming";
 import { type DeploymentStatus, TERMINAL } from "../domain/deployment.ts";
 import type { LogLine } from "../domain/types.ts";
-import type { Deps } from "../services/deps.ts";
-import { BUILD_TERMINAL, type Build, type BuildLogLine } from "./present-builds.ts";
+import type { Deps } from "../services/core/deps.ts";
+import { BUILD_TERMINAL, type Build, type BuildLogLine } from "./builds/present.ts";
 
 // a missed wake-up (or a line stored by another process) is picked up by this re-read
 const REREAD_MS = 15_000;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Task, TaskEnd, TaskKind, TasksRepo } from "../db/tasks-repo.ts";
+import type { Task, TaskEnd, TaskKind, TasksRepo } from "../db/core/tasks-repo.ts";
 import type { Logger } from "../log.ts";
 
 export type TaskHandler = (task: Task, signal: AbortSignal) => Promise<TaskEnd>;

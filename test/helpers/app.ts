@@ -10,8 +10,8 @@ import { createLogger } from "../../src/log.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createSetup, type Setup } from "../../src/services/auth/setup.ts";
-import { createDeps, type Deps } from "../../src/services/deps.ts";
-import { createLayout } from "../../src/services/layout.ts";
+import { createDeps, type Deps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
 
 export const testLimits: Limits = {
   maxBundleBytes: 5 * 1024 * 1024,

@@ -5,7 +5,7 @@ import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import type { EdgeConfig } from "../../src/config.ts";
-import { embeddedEdge } from "../../src/services/deps.ts";
+import { embeddedEdge } from "../../src/services/core/deps.ts";
 import { freePort } from "./server.ts";
 
 export const NGINX_BIN = process.env.BERTH_TEST_NGINX ?? "/usr/sbin/nginx";

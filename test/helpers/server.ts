@@ -5,8 +5,8 @@ import path from "node:path";
 import { openDb } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
-import { createDeps } from "../../src/services/deps.ts";
-import { createLayout } from "../../src/services/layout.ts";
+import { createDeps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
 import { testLimits } from "./app.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");

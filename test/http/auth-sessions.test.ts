@@ -283,8 +283,13 @@ describe("audit trail", () => {
       actor: "owner@example.com",
       result: "denied",
     });
-    expect(items[1]).toMatchObject({ action: "POST /api/v1/services", result: "failed" });
-    expect(items[2]).toMatchObject({ action: "POST /api/v1/services", result: "ok" });
+    // a readable action and the resource it touched; the request as it came beside them
+    expect(items[1]).toMatchObject({
+      action: "service.create",
+      result: "failed",
+      request: "POST /api/v1/services",
+    });
+    expect(items[2]).toMatchObject({ action: "service.create", target: "audited", result: "ok" });
     expect(items[2]?.actor).toMatch(/^berth_/);
     const filtered = (await (await t.request("/api/v1/audit?result=denied")).json()) as {
       items: unknown[];

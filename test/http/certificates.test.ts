@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
-import { startCertificateScheduler } from "../../src/services/certificate-scheduler.ts";
+import { startCertificateScheduler } from "../../src/services/edge/certificate-scheduler.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 
 // Issuance itself runs against Pebble and nginx in test/integration/certificates.test.ts;

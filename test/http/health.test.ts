@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getEnvironment } from "../../src/services/catalog.ts";
-import { setHealthCheck } from "../../src/services/health.ts";
+import { getEnvironment } from "../../src/services/releases/catalog.ts";
+import { setHealthCheck } from "../../src/services/releases/health.ts";
 import {
   createTestApp,
   makeZip,

@@ -5,8 +5,8 @@ import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
-import { syncDomainDns } from "../../src/services/dns.ts";
-import { getDnsSettings } from "../../src/services/dns-settings.ts";
+import { syncDomainDns } from "../../src/services/edge/dns.ts";
+import { getDnsSettings } from "../../src/services/edge/dns-settings.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { type CloudflareFake, startCloudflareFake } from "../helpers/cloudflare-fake.ts";
 

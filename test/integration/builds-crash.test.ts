@@ -6,10 +6,10 @@ import { openDb } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { queueBuild } from "../../src/services/builds/queue.ts";
 import { configureSource } from "../../src/services/builds/source.ts";
-import { createService } from "../../src/services/catalog.ts";
-import { createDeps } from "../../src/services/deps.ts";
-import { createLayout } from "../../src/services/layout.ts";
-import { createSecrets } from "../../src/services/secrets.ts";
+import { createDeps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
+import { createSecrets } from "../../src/services/core/secrets.ts";
+import { createService } from "../../src/services/releases/catalog.ts";
 import { testLimits } from "../helpers/app.ts";
 import { createBareRepo } from "../helpers/bare-repo.ts";
 import { fetchSite, type RunningServer, startServer } from "../helpers/server.ts";
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** Writes a service, its git source and two queued builds into the data dir, as the API would. */
-async function seed(repoUrl: string, marker: string): Promise<[string, string]> {
+async function seed(repoUrl: string): Promise<[string, string]> {
   const layout = createLayout(dataDir);
   const db = openDb(layout.dbFile);
   try {
@@ -42,7 +42,7 @@ async function seed(repoUrl: string, marker: string): Promise<[string, string]> 
       repoUrl,
       // the build of branch "slow" blocks until Berth is killed under it
       commands: [
-        `if [ -e slow ]; then echo $$ > ${marker}; sleep 300; fi; mkdir -p dist; echo built > dist/index.html`,
+        "if [ -e slow ]; then sleep 3009; fi; mkdir -p dist; echo built > dist/index.html",
       ],
       outputDir: "dist",
       branches: { main: "production", slow: "production" },
@@ -57,6 +57,19 @@ async function seed(repoUrl: string, marker: string): Promise<[string, string]> 
   } finally {
     db.$client.close();
   }
+}
+
+/** The host pid of a process whose command line is exactly `cmdline` (NUL-separated). */
+function processWith(cmdline: string): number | undefined {
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/cmdline`, "utf8") === cmdline) return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 /** Running, and not a zombie (orphans here are reparented to a PID 1 that does not reap). */
@@ -78,32 +91,33 @@ describe("kill -9 of the server in the middle of a build", () => {
   it("marks the running build interrupted at the next start and still runs the queued one", async () => {
     const repo = createBareRepo(path.join(root, "git"), { README: "main" });
     repo.commit({ slow: "yes" }, "slow", "slow");
-    const marker = path.join(root, "started");
     fs.mkdirSync(dataDir, { recursive: true });
-    const [slow, quick] = await seed(repo.url, marker);
+    const [slow, quick] = await seed(repo.url);
 
     server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
     const deadline = Date.now() + 20_000;
-    while (!fs.existsSync(marker) || fs.readFileSync(marker, "utf8").trim() === "") {
+    // the command runs sandboxed (its own PID namespace): it is found from outside
+    let found: number | undefined;
+    while (found === undefined) {
       if (Date.now() > deadline)
         throw new Error(`the slow build never started:\n${server.output()}`);
+      found = processWith("sleep\u00003009\u0000");
       await new Promise((r) => setTimeout(r, 25));
     }
+    expect(alive(found)).toBe(true);
     await server.kill9();
-    // a kill -9 leaves the build's process group running: the restart must stop it
-    const group = Number(fs.readFileSync(marker, "utf8").trim());
-    expect(alive(group)).toBe(true);
-
+    // bwrap --die-with-parent: the sandbox dies with the server, nothing waits for a restart
+    const sandboxed = found;
+    const gone = Date.now() + 5_000;
+    while (alive(sandboxed) && Date.now() < gone) await new Promise((r) => setTimeout(r, 25));
     try {
-      server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
-      expect((await buildOf(server, slow)).status).toBe("interrupted");
-      const until = Date.now() + 5_000;
-      while (alive(group) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-      expect(alive(group)).toBe(false);
+      expect(alive(sandboxed)).toBe(false);
     } finally {
       // whatever happened above, nothing of this test outlives it
-      if (alive(group)) process.kill(-group, "SIGKILL");
+      if (alive(sandboxed)) process.kill(sandboxed, "SIGKILL");
     }
+    server = await startServer(dataDir, { BERTH_SECRET_KEY: secretKey });
+    expect((await buildOf(server, slow)).status).toBe("interrupted");
     const until = Date.now() + 30_000;
     let status = "";
     while (Date.now() < until) {
@@ -120,6 +134,6 @@ describe("kill -9 of the server in the middle of a build", () => {
       if (i > 200) throw new Error("the queued build's release was never served");
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(fs.existsSync(path.join(dataDir, "builds", slow))).toBe(false);
+    expect(fs.existsSync(createLayout(dataDir).build(slow))).toBe(false);
   }, 90_000);
 });

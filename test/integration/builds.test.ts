@@ -6,7 +6,7 @@ import { startWorkers, type WorkerPool } from "../../src/queue/workers.ts";
 import { cancelBuild, getBuild, queueBuild } from "../../src/services/builds/queue.ts";
 import { runBuild } from "../../src/services/builds/run.ts";
 import { configureSource } from "../../src/services/builds/source.ts";
-import { getService } from "../../src/services/catalog.ts";
+import { getService } from "../../src/services/releases/catalog.ts";
 import { createTestApp, site, type TestApp } from "../helpers/app.ts";
 import { type BareRepo, createBareRepo } from "../helpers/bare-repo.ts";
 
@@ -80,6 +80,19 @@ const logText = (id: string) =>
     .logs(id)
     .map((l) => l.message)
     .join("\n");
+/** The host pid of a process whose command line is exactly `cmdline` (NUL-separated). */
+function processWith(cmdline: string): number | undefined {
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/cmdline`, "utf8") === cmdline) return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
 const build = 'mkdir -p dist && printf "<h1>%s</h1>" "$(cat message.txt)" > dist/index.html';
 
 describe("building from git", () => {
@@ -212,20 +225,22 @@ describe("building from git", () => {
   }, 90_000);
 
   it("cancel stops the command's whole process group, grandchildren included", async () => {
-    const pids = path.join(root, "pids");
     repo.commit({ "message.txt": "x" }, "first");
-    configure([`sh -c 'sleep 300 & echo $! > ${pids}; trap "" TERM; sleep 300'`]);
+    // the command runs sandboxed (its own PID namespace): its grandchild is found from outside
+    configure([`sh -c 'sleep 3007 & trap "" TERM; sleep 300'`]);
     workers(1, 300);
     const b = queueBuild(t.deps, getService(t.deps, "site"), {
       trigger: "manual",
       triggeredBy: "test",
     });
     const deadline = Date.now() + 15_000;
-    while (!fs.existsSync(pids) || fs.readFileSync(pids, "utf8").trim() === "") {
+    let found: number | undefined;
+    while (found === undefined) {
       if (Date.now() > deadline) throw new Error(`no grandchild started: ${logText(b.id)}`);
+      found = processWith("sleep\u00003007\u0000");
       await new Promise((r) => setTimeout(r, 25));
     }
-    const grandchild = Number(fs.readFileSync(pids, "utf8").trim());
+    const grandchild = found;
     expect(() => process.kill(grandchild, 0)).not.toThrow();
     cancelBuild(t.deps, b.id, "tester");
     const done = await settle(b.id);

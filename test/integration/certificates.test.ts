@@ -2,9 +2,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { domains } from "../../src/db/schema.ts";
-import { requestCertificate } from "../../src/services/certificate-request.ts";
-import { startCertificateScheduler } from "../../src/services/certificate-scheduler.ts";
+import { domains } from "../../src/db/schema/index.ts";
+import { requestCertificate } from "../../src/services/edge/certificate-request.ts";
+import { startCertificateScheduler } from "../../src/services/edge/certificate-scheduler.ts";
 import {
   createTestApp,
   makeZip,

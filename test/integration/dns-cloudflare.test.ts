@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cloudflareProvider } from "../../src/adapters/dns/cloudflare.ts";
 import type { RetryPolicy } from "../../src/adapters/dns/cloudflare-retry.ts";
 import type { DnsTarget } from "../../src/adapters/dns/types.ts";
-import { removeDomainDns, syncDomainDns } from "../../src/services/dns.ts";
-import { Secret } from "../../src/services/secrets.ts";
+import { Secret } from "../../src/services/core/secrets.ts";
+import { removeDomainDns, syncDomainDns } from "../../src/services/edge/dns.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { type CloudflareFake, startCloudflareFake } from "../helpers/cloudflare-fake.ts";
 

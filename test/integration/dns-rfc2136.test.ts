@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rfc2136Provider } from "../../src/adapters/dns/rfc2136.ts";
 import type { DnsTarget } from "../../src/adapters/dns/types.ts";
-import { removeDomainDns, syncDomainDns } from "../../src/services/dns.ts";
-import { Secret } from "../../src/services/secrets.ts";
+import { Secret } from "../../src/services/core/secrets.ts";
+import { removeDomainDns, syncDomainDns } from "../../src/services/edge/dns.ts";
 import { createTestApp } from "../helpers/app.ts";
 import { type Bind, startBind } from "../helpers/bind.ts";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderVhost } from "../../src/adapters/nginx/render.ts";
 import { writeTx } from "../../src/db/client.ts";
-import { applyEnvironment, syncEdge } from "../../src/services/edge.ts";
+import { applyEnvironment, syncEdge } from "../../src/services/edge/edge.ts";
 import {
   createTestApp,
   makeZip,

@@ -37,6 +37,26 @@ describe("config", () => {
     expect(c.edge.nginx.listenTls).toBe("127.0.0.1:8443");
     expect(loadConfig({}).edge.nginx.listenAll).toEqual(["80"]);
   });
+  it("reads the sandbox settings, on with limits by default", () => {
+    expect(loadConfig({}).sandbox).toEqual({
+      mode: "on",
+      bwrap: "/usr/bin/bwrap",
+      limits: { memoryMb: 4096, processes: 512, fileSizeMb: 1024, cpuSeconds: 3600 },
+    });
+    const c = loadConfig({
+      BERTH_SANDBOX: "off",
+      BERTH_SANDBOX_MEMORY_MB: "512",
+      BERTH_SANDBOX_PROCESSES: "64",
+      BERTH_SANDBOX_FILE_SIZE_MB: "10",
+      BERTH_SANDBOX_CPU_SECONDS: "60",
+      BERTH_WORK_DIR: "/var/cache/berth/work",
+    });
+    expect(c.sandbox).toMatchObject({
+      mode: "off",
+      limits: { memoryMb: 512, processes: 64, fileSizeMb: 10, cpuSeconds: 60 },
+    });
+    expect(c.workDir).toBe("/var/cache/berth/work");
+  });
   it.each([
     ["BERTH_PORT", "eighty"],
     ["BERTH_PORT", "70000"],
@@ -49,6 +69,9 @@ describe("config", () => {
     ["BERTH_NGINX_LISTEN", "80,,443"],
     ["BERTH_NGINX_LISTEN", "80;[::]:80"],
     ["BERTH_NGINX_LISTEN_TLS", "443,::443"],
+    ["BERTH_SANDBOX", "maybe"],
+    ["BERTH_SANDBOX_PROCESSES", "2"],
+    ["BERTH_SANDBOX_MEMORY_MB", "lots"],
   ])("stops with a message naming %s for %j", (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(key);

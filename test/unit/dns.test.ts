@@ -4,7 +4,7 @@ import { retryAfterMs } from "../../src/adapters/dns/cloudflare-retry.ts";
 import { parseServer } from "../../src/adapters/dns/dns-client.ts";
 import { sameContent, wantedRecords } from "../../src/adapters/dns/records.ts";
 import { findTsig, sign, verify } from "../../src/adapters/dns/tsig.ts";
-import { Secret } from "../../src/services/secrets.ts";
+import { Secret } from "../../src/services/core/secrets.ts";
 
 const rec = (id: string, type: CfRecord["type"], content: string, proxied = false): CfRecord => ({
   id,

@@ -8,7 +8,7 @@ import { prepareAuth, shellQuote } from "../../src/adapters/git/credentials.ts";
 import { parseRepoUrl } from "../../src/adapters/git/url.ts";
 import type { RunOptions, RunResult } from "../../src/adapters/process/run.ts";
 import { DomainError } from "../../src/domain/errors.ts";
-import { Secret } from "../../src/services/secrets.ts";
+import { Secret } from "../../src/services/core/secrets.ts";
 
 const PREFIX = (kind: string, dir: string) => [
   "git",

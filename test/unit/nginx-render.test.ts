@@ -17,7 +17,7 @@ import {
 import type { RunResult } from "../../src/adapters/nginx/run.ts";
 import { isServerName } from "../../src/domain/hostnames.ts";
 import { isFingerprinted } from "../../src/http/sites/content-types.ts";
-import { embeddedEdge } from "../../src/services/deps.ts";
+import { embeddedEdge } from "../../src/services/core/deps.ts";
 
 const input = (over: Partial<VhostInput> = {}): VhostInput => ({
   service: "site",

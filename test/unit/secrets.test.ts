@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createSecrets, loadSecretKey, Secret } from "../../src/services/secrets.ts";
+import { createSecrets, loadSecretKey, Secret } from "../../src/services/core/secrets.ts";
 
 describe("secrets at rest", () => {
   it("round-trips with AES-256-GCM and a fresh IV each time", () => {

@@ -1,6 +1,6 @@
 import { Cloudflare } from "cloudflare";
-import type { Logger } from "../../log.ts";
-import type { Secret } from "../../services/secrets.ts";
+import type { Logger } from "../../domain/logger.ts";
+import type { Secret } from "../../domain/secret.ts";
 import { defaultRetry, type RetryPolicy, withRetry } from "./cloudflare-retry.ts";
 import { dnsError } from "./errors.ts";
 import {
@@ -209,6 +209,11 @@ export function cloudflareProvider(opts: CloudflareOptions): CheckableDnsProvide
       for (const p of plan.patches) await patch(zone, hostname, p.record, p.want, proxied);
       for (const w of plan.creates) await create(zone, hostname, w, proxied);
       return { writes: plan.deletes.length + plan.patches.length + plan.creates.length };
+    },
+    async lookup(name) {
+      const hostname = canonicalName(name);
+      const found = await records(await zoneFor(hostname), hostname);
+      return found.map((r) => ({ type: r.type, content: r.content }));
     },
     async remove(name) {
       const hostname = canonicalName(name);

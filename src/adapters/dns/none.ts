@@ -5,6 +5,7 @@ export function noneProvider(): CheckableDnsProvider {
   return {
     kind: "none",
     upsert: async () => ({ writes: 0 }),
+    lookup: async () => [],
     remove: async () => ({ writes: 0 }),
     check: async () => "No DNS provider: records are managed by hand.",
   };

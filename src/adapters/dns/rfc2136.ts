@@ -162,6 +162,10 @@ export function rfc2136Provider(opts: Rfc2136Options): CheckableDnsProvider {
       }
       return { writes: 1 };
     },
+    async lookup(name) {
+      const found = await current(canonicalName(name));
+      return found.map((r) => ({ type: r.type, content: r.content }));
+    },
     async remove(name) {
       const hostname = canonicalName(name);
       const zone = await zoneFor(hostname);

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { Secret } from "../../services/secrets.ts";
+import type { Secret } from "../../domain/secret.ts";
 
 /** RFC 8945 transaction signatures: what BIND, Knot and PowerDNS accept for updates. */
 export const TSIG_ALGORITHMS = ["hmac-sha256", "hmac-sha512"] as const;

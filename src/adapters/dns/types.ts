@@ -10,6 +10,8 @@ export interface DnsProvider {
     target: DnsTarget,
     opts?: { proxied?: boolean },
   ): Promise<{ writes: number }>;
+  /** The A/AAAA/CNAME records hostname has now, whoever made them. */
+  lookup(hostname: string): Promise<{ type: string; content: string }[]>;
   /** Removes hostname's A/AAAA/CNAME records; idempotent. */
   remove(hostname: string): Promise<{ writes: number }>;
 }

@@ -1,4 +1,4 @@
-import type { EdgeConfig } from "../../config.ts";
+import type { EdgeConfig } from "../../domain/config-types.ts";
 
 type NginxConfig = EdgeConfig["nginx"];
 

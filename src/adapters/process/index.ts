@@ -6,4 +6,4 @@ export { commandArgv } from "./command.ts";
 export { cleanEnv, isBerthPrivate } from "./env.ts";
 export { createMasker, MASK, type Masker, maskSecrets } from "./mask.ts";
 export type { OutputChunk, OutputStream } from "./output.ts";
-export { type RunOptions, type RunResult, runProcess } from "./run.ts";
+export { type RunOptions, type RunResult, runProcess, signalGroup } from "./run.ts";

@@ -20,6 +20,14 @@ export type RunOptions = {
   graceMs?: number;
   /** Told the pid of the started command, which is also its process group id. */
   onStart?: (pid: number) => void;
+  /** Start the command as this user and group (Berth must be root to use them). */
+  uid?: number;
+  gid?: number;
+  /**
+   * How a signal reaches everything the command started (signal 0: is anything left?).
+   * Default: the command's process group. A sandbox passes its PID namespace instead.
+   */
+  signalAll?: (pid: number, signal: NodeJS.Signals | 0) => boolean;
 };
 
 export type RunResult = {
@@ -37,8 +45,7 @@ const DEFAULT_GRACE_MS = 5000;
 const CLOSE_SLACK_MS = 1000;
 
 /** Sends a signal to every process of the group led by `pid`. Best effort: gone is fine. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals | 0): boolean {
-  if (pid === undefined) return false;
+export function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pid, signal);
     return true;
@@ -60,6 +67,9 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
   const [file, ...args] = opts.argv;
   if (!file) return Promise.reject(unprocessable("invalid_command", "The command is empty."));
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const signalAll = opts.signalAll ?? signalGroup;
+  const signalTree = (pid: number | undefined, signal: NodeJS.Signals | 0) =>
+    pid !== undefined && signalAll(pid, signal);
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   if (opts.signal?.aborted) {
@@ -101,8 +111,8 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
     function stop() {
       if (stopping) return;
       stopping = true;
-      signalGroup(child?.pid, "SIGTERM");
-      killTimer = setTimeout(() => signalGroup(child?.pid, "SIGKILL"), graceMs);
+      signalTree(child?.pid, "SIGTERM");
+      killTimer = setTimeout(() => signalTree(child?.pid, "SIGKILL"), graceMs);
     }
 
     const timeoutTimer = setTimeout(() => {
@@ -124,7 +134,7 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
       clearTimeout(closeTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       // keep the pending SIGKILL only while something of the group is still there
-      if (!signalGroup(child?.pid, 0)) clearTimeout(killTimer);
+      if (!signalTree(child?.pid, 0)) clearTimeout(killTimer);
       if ("error" in result) reject(result.error);
       else resolve(result.ok);
     }
@@ -153,6 +163,8 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
         env: opts.env,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
+        ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+        ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
       });
     } catch (err) {
       settle({ error: startError(file, err) });

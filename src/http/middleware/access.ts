@@ -1,12 +1,24 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { auditActionOf } from "../../domain/audit.ts";
 import { forbidden, unauthenticated } from "../../domain/errors.ts";
-import { can, type Permission } from "../../domain/permissions.ts";
+import { allows, type Policy } from "../../domain/permissions.ts";
 import { audit } from "../../services/auth/audit.ts";
-import type { Deps } from "../../services/deps.ts";
+import type { Deps } from "../../services/core/deps.ts";
 import type { AuthVars } from "./auth.ts";
 
-type Vars = { Variables: AuthVars };
+/** What a handler may tell the audit trail: the resource it touched, a more exact action. */
+export type AuditVars = { audited?: string; auditAction?: string };
+
+type Vars = { Variables: AuthVars & AuditVars };
+
+/** The resource a request names by its path: "site", "site/production", "site/production/shop.example.com", or an id. */
+function resourceOf(c: Context): string | null {
+  const p = c.req.param() as Record<string, string | undefined>;
+  const named = [p.service, p.env, p.hostname].filter(Boolean).join("/");
+  if (named) return named;
+  return p.id ?? null;
+}
 
 /** Paths anyone may reach. Everything else needs a signed-in user or an API key. */
 export function isPublic(path: string): boolean {
@@ -58,17 +70,24 @@ export function csrfGuard(publicOrigin: string): MiddlewareHandler<Vars> {
   };
 }
 
-/** The route handler's guard: 403 unless the principal holds the permission (for the service). */
+/** What a guard demands; the route inventory test reads it off every route's handlers. */
+export type GuardInfo = { policy: Policy; perService: boolean };
+
+/**
+ * The route handler's guard: 401 without a principal, 403 unless `allows` grants the
+ * policy (for the route's service when `serviceOf` names one). Every non-public route has one.
+ */
 export function guard(
-  perm: Permission,
+  policy: Policy,
   serviceOf?: (c: Context) => string | undefined,
-): MiddlewareHandler<Vars> {
-  return async (c, next) => {
+): MiddlewareHandler<Vars> & { guard: GuardInfo } {
+  const check: MiddlewareHandler<Vars> = async (c, next) => {
     const principal = c.get("principal");
     if (!principal) throw unauthenticated();
-    if (!can(principal, perm, serviceOf?.(c))) throw forbidden();
+    if (!allows(principal, policy, serviceOf?.(c))) throw forbidden();
     return next();
   };
+  return Object.assign(check, { guard: { policy, perService: serviceOf !== undefined } });
 }
 
 export const serviceParam = (c: Context) => c.req.param("service");
@@ -88,14 +107,19 @@ export function auditTrail(deps: Deps): MiddlewareHandler<Vars> {
       status = (err as { status?: number }).status ?? 500;
       throw err;
     } finally {
-      audit(deps, {
-        principal: c.get("principal"),
-        action: `${c.req.method} ${routePath(c, -1)}`,
-        target: c.req.path,
-        status,
-        ip: c.get("ip"),
-        actorHint: hookActor(c.req.path),
-      });
+      const route = routePath(c, -1);
+      // a delivery to a hook of no service is noise from outside: answered, not recorded
+      if (!(status === 404 && c.req.path.startsWith("/hooks/"))) {
+        audit(deps, {
+          principal: c.get("principal"),
+          action: c.get("auditAction") ?? auditActionOf(c.req.method, route),
+          target: c.get("audited") ?? resourceOf(c),
+          request: `${c.req.method} ${c.req.path}`,
+          status,
+          ip: c.get("ip"),
+          actorHint: hookActor(c.req.path),
+        });
+      }
     }
   };
 }

@@ -6,7 +6,7 @@ import type { Principal } from "../../domain/permissions.ts";
 import { authenticateKey } from "../../services/auth/api-keys.ts";
 import { principalOf } from "../../services/auth/principal.ts";
 import { validateSessionToken } from "../../services/auth/sessions.ts";
-import type { Deps } from "../../services/deps.ts";
+import type { Deps } from "../../services/core/deps.ts";
 
 export type AuthVars = {
   principal: Principal | null;

@@ -1,9 +1,16 @@
 import { writeTx } from "../../db/client.ts";
 import type { ApiKey, User } from "../../domain/auth-types.ts";
-import { notFound, unprocessable } from "../../domain/errors.ts";
+import { forbidden, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
-import { SCOPES, type Scope } from "../../domain/permissions.ts";
-import type { Deps } from "../deps.ts";
+import {
+  can,
+  canManageKeys,
+  keyRefusal,
+  type Principal,
+  SCOPES,
+  type Scope,
+} from "../../domain/permissions.ts";
+import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
 export const KEY_PREFIX = "berth_";
@@ -32,7 +39,7 @@ export type NewKey = {
 };
 
 /** Makes a key for a user. The full key is returned here once and never stored. */
-export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.now()) {
+export function createApiKey(deps: AuthDeps, user: User, input: NewKey, now = Date.now()) {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 80) {
     throw unprocessable("invalid_key_name", "Give the key a name of 1 to 80 characters.", "name");
@@ -65,7 +72,7 @@ export function createApiKey(deps: Deps, user: User, input: NewKey, now = Date.n
 
 /** The key and its user for a bearer token, or null when unknown, revoked, expired or disabled. */
 export function authenticateKey(
-  deps: Deps,
+  deps: AuthDeps,
   token: string,
   now = Date.now(),
 ): { key: ApiKey; user: User } | null {
@@ -82,9 +89,41 @@ export function authenticateKey(
   return { key, user };
 }
 
-export function revokeApiKey(deps: Deps, keyId: number, now = Date.now()): ApiKey {
+export function revokeApiKey(deps: AuthDeps, keyId: number, now = Date.now()): ApiKey {
   const key = deps.repos.users.keyById(keyId);
   if (!key) throw notFound("key_not_found", `There is no API key ${keyId}.`);
   if (key.revokedAt === null) writeTx(deps.db, (tx) => deps.repos.users.revokeKey(tx, keyId, now));
   return { ...key, revokedAt: key.revokedAt ?? now };
+}
+
+/**
+ * Makes a key for the principal's own user, for the API and the UI alike: refused (403)
+ * unless it is weaker than or equal to the principal in scope, services and expiry.
+ */
+export function createKeyAs(deps: AuthDeps, by: Principal, input: NewKey, now = Date.now()) {
+  if (!SCOPES.includes(input.scope)) {
+    throw unprocessable("invalid_scope", `Scope must be one of ${SCOPES.join(", ")}.`, "scope");
+  }
+  const service = input.service || null;
+  const expiresAt = input.expiresIn ? now + input.expiresIn : null;
+  const refusal = keyRefusal(by, { scope: input.scope, service, expiresAt });
+  if (refusal) throw forbidden(refusal.message, refusal.field);
+  const user = deps.repos.users.byId(by.userId);
+  if (!user) throw notFound("user_not_found", "Your user no longer exists.");
+  return createApiKey(deps, user, { ...input, service }, now);
+}
+
+/** Revokes a key the principal may manage: its own user's, or anyone's with keys.manage. */
+export function revokeKeyAs(
+  deps: AuthDeps,
+  by: Principal,
+  keyId: number,
+  now = Date.now(),
+): ApiKey {
+  if (!canManageKeys(by))
+    throw forbidden("Managing keys needs a signed-in session or an admin-scope key.");
+  const key = deps.repos.users.keyById(keyId);
+  if (!key || (key.userId !== by.userId && !can(by, "keys.manage")))
+    throw notFound("key_not_found", `There is no API key ${keyId}.`);
+  return revokeApiKey(deps, keyId, now);
 }

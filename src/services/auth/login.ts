@@ -1,6 +1,6 @@
 import type { Session, User } from "../../domain/auth-types.ts";
 import { DomainError, RateLimited } from "../../domain/errors.ts";
-import type { Deps } from "../deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";
 import { createSession } from "./sessions.ts";
 import { normalizeEmail } from "./users.ts";
@@ -18,7 +18,7 @@ export function delayAfter(failures: number): number {
   return Math.min(1000 * 2 ** (failures - FREE_TRIES), MAX_DELAY_MS);
 }
 
-function checkLimits(deps: Deps, email: string, ip: string, now: number): void {
+function checkLimits(deps: AuthDeps, email: string, ip: string, now: number): void {
   const account = deps.repos.users.loginFailuresSince({ email }, now - HOUR);
   const byIp = deps.repos.users.loginFailuresSince({ ip }, now - HOUR);
   const refuse = (until: number) => {
@@ -38,7 +38,7 @@ function checkLimits(deps: Deps, email: string, ip: string, now: number): void {
  * same answer after the same work (a hash is verified either way).
  */
 export async function login(
-  deps: Deps,
+  deps: AuthDeps,
   input: { email: string; password: string; ip: string },
   now = Date.now(),
 ): Promise<{ user: User; token: string; session: Session }> {

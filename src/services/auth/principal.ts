@@ -18,5 +18,6 @@ export function principalOf(user: User, key?: ApiKey): Principal {
     services: user.services,
     scope: key.scope,
     keyService: key.service,
+    keyExpiresAt: key.expiresAt,
   };
 }

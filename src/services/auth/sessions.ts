@@ -1,6 +1,6 @@
 import { writeTx } from "../../db/client.ts";
 import type { Session, User } from "../../domain/auth-types.ts";
-import type { Deps } from "../deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -11,7 +11,7 @@ export const SESSION_MAX_MS = 30 * DAY;
 
 export type SessionResult = { session: Session; user: User; fresh: boolean };
 
-export function createSession(deps: Deps, userId: number, ip: string | null, now = Date.now()) {
+export function createSession(deps: AuthDeps, userId: number, ip: string | null, now = Date.now()) {
   const token = generateToken();
   const session: Session = {
     id: hashToken(token),
@@ -29,7 +29,7 @@ export function createSession(deps: Deps, userId: number, ip: string | null, now
  * a session past half its idle window is extended (`fresh`: the cookie must be re-sent).
  */
 export function validateSessionToken(
-  deps: Deps,
+  deps: AuthDeps,
   token: string,
   now = Date.now(),
 ): SessionResult | null {
@@ -52,6 +52,6 @@ export function validateSessionToken(
   return { session, user, fresh };
 }
 
-export function invalidateSession(deps: Deps, sessionId: string): void {
+export function invalidateSession(deps: AuthDeps, sessionId: string): void {
   writeTx(deps.db, (tx) => deps.repos.users.deleteSession(tx, sessionId));
 }

@@ -1,6 +1,6 @@
 import type { User } from "../../domain/auth-types.ts";
 import { conflict, DomainError } from "../../domain/errors.ts";
-import type { Deps } from "../deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 import { createUser } from "./users.ts";
 
@@ -8,7 +8,7 @@ import { createUser } from "./users.ts";
  * The first-run link: while Berth has no user, a one-time token (kept only as a hash, in
  * memory) lets whoever holds the link create the first owner.
  */
-export function createSetup(deps: Deps) {
+export function createSetup(deps: AuthDeps) {
   let tokenHash: string | null = null;
   return {
     needed(): boolean {

@@ -3,7 +3,7 @@ import type { User } from "../../domain/auth-types.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import { ROLES, type Role } from "../../domain/permissions.ts";
-import type { Deps } from "../deps.ts";
+import type { AuthDeps } from "./deps.ts";
 import { assertPassword, hashPassword } from "./passwords.ts";
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$|^[^\s@]{1,64}@localhost$/;
@@ -32,14 +32,14 @@ function assertServices(services: string[] | null | undefined): string[] | null 
   return [...new Set(services)];
 }
 
-export function getUser(deps: Deps, id: number): User {
+export function getUser(deps: AuthDeps, id: number): User {
   const user = deps.repos.users.byId(id);
   if (!user) throw notFound("user_not_found", `There is no user ${id}.`);
   return user;
 }
 
 export async function createUser(
-  deps: Deps,
+  deps: AuthDeps,
   input: { email: string; password: string; role: string; services?: string[] | null },
 ): Promise<User> {
   const email = assertEmail(input.email);
@@ -56,7 +56,7 @@ export async function createUser(
 
 /** Refuses a change that would leave Berth without an active owner. */
 function keepAnOwner(
-  deps: Deps,
+  deps: AuthDeps,
   user: User,
   after: { role: Role; disabled: boolean } | null,
 ): void {
@@ -75,7 +75,7 @@ function keepAnOwner(
 }
 
 export function updateUser(
-  deps: Deps,
+  deps: AuthDeps,
   id: number,
   patch: { role?: string; disabled?: boolean; services?: string[] | null },
 ): User {
@@ -92,7 +92,7 @@ export function updateUser(
   return { ...user, role, disabled, services };
 }
 
-export function deleteUser(deps: Deps, id: number): void {
+export function deleteUser(deps: AuthDeps, id: number): void {
   const user = getUser(deps, id);
   keepAnOwner(deps, user, null);
   writeTx(deps.db, (tx) => deps.repos.users.delete(tx, id));
@@ -100,7 +100,7 @@ export function deleteUser(deps: Deps, id: number): void {
 
 /** Sets a new password and ends every other session of the user. */
 export async function changePassword(
-  deps: Deps,
+  deps: AuthDeps,
   id: number,
   password: string,
   keepSessionId?: string,

@@ -1,14 +1,14 @@
 import fs from "node:fs/promises";
-import type { Artifact } from "../../db/builds-repo.ts";
+import type { Artifact } from "../../db/builds/builds-repo.ts";
 import { conflict, notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
-import { getEnvironment } from "../catalog.ts";
-import { acceptBundle } from "../deploy.ts";
-import type { Deps } from "../deps.ts";
+import { getEnvironment } from "../releases/catalog.ts";
+import { acceptBundle } from "../releases/deploy.ts";
+import type { BuildsDeps } from "./deps.ts";
 
 export type { Artifact };
 
-export function getArtifact(deps: Deps, id: string): Artifact {
+export function getArtifact(deps: BuildsDeps, id: string): Artifact {
   const artifact = deps.repos.builds.artifact(id);
   if (!artifact) throw notFound("artifact_not_found", `There is no artifact ${id}.`);
   return artifact;
@@ -19,7 +19,7 @@ export function getArtifact(deps: Deps, id: string): Artifact {
  * pipeline as an upload (validated again, queued behind that environment's deployments).
  */
 export async function deployArtifact(
-  deps: Deps,
+  deps: BuildsDeps,
   artifactId: string,
   environmentName: string,
 ): Promise<Deployment> {

@@ -1,9 +1,9 @@
 import type { LogLevel } from "../../domain/deployment.ts";
-import type { Deps } from "../deps.ts";
+import type { BuildsDeps } from "./deps.ts";
 
 /** Appends a line to a build's log (stored, then announced to live viewers). */
 export function buildLog(
-  deps: Deps,
+  deps: BuildsDeps,
   buildId: string,
   message: string,
   level: LogLevel = "info",

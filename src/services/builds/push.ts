@@ -1,7 +1,7 @@
 import { writeTx } from "../../db/client.ts";
 import type { Service } from "../../domain/types.ts";
 import type { PushEvent } from "../../domain/webhooks.ts";
-import type { Deps } from "../deps.ts";
+import type { BuildsDeps } from "./deps.ts";
 import { queueBuild } from "./queue.ts";
 import { getSource } from "./source.ts";
 
@@ -32,7 +32,7 @@ function ignoredBecause(branches: Record<string, string>, push: PushEvent): stri
  * new rather than answered "duplicate" with nothing built.
  */
 export function takePush(
-  deps: Deps,
+  deps: BuildsDeps,
   service: Service,
   delivery: { provider: "github" | "gitlab"; id: string },
   push: PushEvent,

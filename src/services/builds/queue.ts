@@ -1,9 +1,9 @@
-import type { Build } from "../../db/builds-repo.ts";
+import type { Build } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { Service } from "../../domain/types.ts";
-import type { Deps } from "../deps.ts";
+import type { BuildsDeps } from "./deps.ts";
 import { buildLog } from "./log.ts";
 import { getSource } from "./source.ts";
 
@@ -21,7 +21,7 @@ const branchOf = (ref: string) => ref.replace(/^refs\/heads\//, "");
  * Commits a build and its task in one transaction, so nothing queued is ever lost, then
  * wakes the builders. A ref mapped to an environment deploys there once built.
  */
-export function queueBuild(deps: Deps, service: Service, req: BuildRequest): Build {
+export function queueBuild(deps: BuildsDeps, service: Service, req: BuildRequest): Build {
   const source = getSource(deps, service);
   const ref = req.ref?.trim() || Object.keys(source.branches)[0] || "main";
   if (ref.startsWith("-") || !/^[\w./-]{1,200}$/.test(ref) || ref.includes("..")) {
@@ -54,14 +54,14 @@ export function queueBuild(deps: Deps, service: Service, req: BuildRequest): Bui
   return build;
 }
 
-export function getBuild(deps: Deps, id: string): Build {
+export function getBuild(deps: BuildsDeps, id: string): Build {
   const build = deps.repos.builds.byId(id);
   if (!build) throw notFound("build_not_found", `There is no build ${id}.`);
   return build;
 }
 
 /** Cancels a queued build at once, or asks a running one to stop (SIGTERM, then SIGKILL). */
-export function cancelBuild(deps: Deps, id: string, by: string): Build {
+export function cancelBuild(deps: BuildsDeps, id: string, by: string): Build {
   const build = getBuild(deps, id);
   if (build.status === "queued" && deps.repos.tasks.cancelQueued("build", id)) {
     buildLog(deps, id, `Cancelled by ${by} before it started.`, "warn");
@@ -82,7 +82,7 @@ export function cancelBuild(deps: Deps, id: string, by: string): Build {
 }
 
 /** 1 for the next build to start, ...; null when the build is not waiting. */
-export function queuePosition(deps: Deps, buildId: string): number | null {
+export function queuePosition(deps: BuildsDeps, buildId: string): number | null {
   const task = deps.repos.tasks.bySubject("build", buildId);
   return task ? deps.repos.tasks.position(task.id) : null;
 }

@@ -1,13 +1,13 @@
 import fs from "node:fs";
-import type { Deps } from "../deps.ts";
-import { removeTree } from "../release-files.ts";
+import { removeTree } from "../releases/release-files.ts";
+import type { BuildsDeps } from "./deps.ts";
 import { buildLog } from "./log.ts";
 
 /**
  * At start-up, before any builder runs: a build whose process died with Berth is marked
  * interrupted (never left "running"); queued builds stay queued and run as usual.
  */
-export async function recoverBuilds(deps: Deps): Promise<number> {
+export async function recoverBuilds(deps: BuildsDeps): Promise<number> {
   const { tasks, builds } = deps.repos;
   let count = 0;
   for (const task of tasks.running()) {

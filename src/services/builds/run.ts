@@ -3,16 +3,16 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import AdmZip from "adm-zip";
 import { checkout, type GitCredentials } from "../../adapters/git/index.ts";
-import { cleanEnv, commandArgv, runProcess } from "../../adapters/process/index.ts";
-import type { Build, GitSourceRow } from "../../db/builds-repo.ts";
+import { cleanEnv, commandArgv } from "../../adapters/process/index.ts";
+import type { Build, GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
-import type { TaskEnd } from "../../db/tasks-repo.ts";
+import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { fileBundle, storeBundle } from "../bundle-store.ts";
-import { getEnvironment } from "../catalog.ts";
-import { acceptBundle } from "../deploy.ts";
-import type { Deps } from "../deps.ts";
-import { Secret } from "../secrets.ts";
+import { Secret } from "../../domain/secret.ts";
+import { fileBundle, storeBundle } from "../releases/bundle-store.ts";
+import { getEnvironment } from "../releases/catalog.ts";
+import { acceptBundle } from "../releases/deploy.ts";
+import type { BuildsDeps } from "./deps.ts";
 import { buildLog } from "./log.ts";
 
 export type BuildRunnerOptions = {
@@ -51,7 +51,7 @@ const stamp = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * pipeline to the environment mapped to the branch. Answers how the task ended.
  */
 export async function runBuild(
-  deps: Deps,
+  deps: BuildsDeps,
   buildId: string,
   signal: AbortSignal,
   opts: BuildRunnerOptions,
@@ -86,6 +86,14 @@ export async function runBuild(
     const stopIfCancelled = () => {
       if (signal.aborted) throw new BuildStop("Cancelled.", "cancelled");
     };
+    // no sandbox, no build (unless BERTH_SANDBOX=off, which says so on every run)
+    const sandbox = await deps.sandbox.check();
+    if (!sandbox.ok) throw new BuildStop(sandbox.message, "failed");
+    if (!sandbox.sandboxed) {
+      log(sandbox.warning, "warn");
+      deps.logger.warn({ buildId }, sandbox.warning);
+    }
+    await deps.sandbox.makeWorkDir(work);
 
     // a push names its commit: build exactly that, even if the branch has moved on since
     const wanted = build.commitSha ?? build.ref;
@@ -113,15 +121,17 @@ export async function runBuild(
     log(
       `Checked out ${head.commit.slice(0, 12)} "${head.message.split("\n")[0]}" in ${stamp(Date.now() - t0)}.`,
     );
+    await deps.sandbox.handOver(work);
 
     const deadline = started + source.timeoutSeconds * 1000;
     for (const [i, command] of source.commands.entries()) {
       stopIfCancelled();
       const step = `[${i + 1}/${source.commands.length}] ${command}`;
       log(`$ ${step}`);
-      const res = await runProcess({
+      const res = await deps.sandbox.run({
+        workDir: work,
+        cwd: "src",
         argv: commandArgv(command),
-        cwd: dir,
         env,
         timeoutMs: Math.max(1000, deadline - Date.now()),
         maxOutputBytes: opts.maxOutputBytes ?? 4 * 1024 * 1024,
@@ -130,7 +140,8 @@ export async function runBuild(
         signal,
         graceMs: opts.graceMs,
         onStart: (pgid) => builds.update(buildId, { pgid }),
-      });
+      }).result;
+      if (res.limit) log(res.limit.message, res.exitCode === 0 ? "warn" : "error");
       if (res.cancelled) throw new BuildStop("Cancelled: the command was stopped.", "cancelled");
       if (res.timedOut) {
         throw new BuildStop(
@@ -144,7 +155,8 @@ export async function runBuild(
       if (res.exitCode !== 0) {
         const how =
           res.exitCode === null ? `was killed by ${res.signal}` : `exited with ${res.exitCode}`;
-        throw new BuildStop(`"${command}" ${how}.`, "failed", {
+        const why = res.limit ? ` ${res.limit.message}` : "";
+        throw new BuildStop(`"${command}" ${how}.${why}`, "failed", {
           failedCommand: command,
           exitCode: res.exitCode,
         });
@@ -195,11 +207,11 @@ export async function runBuild(
     });
     return stop.end;
   } finally {
-    await fs.rm(work, { recursive: true, force: true });
+    await deps.sandbox.removeWorkDir(work);
   }
 }
 
-function credentialsOf(deps: Deps, source: GitSourceRow): GitCredentials | undefined {
+function credentialsOf(deps: BuildsDeps, source: GitSourceRow): GitCredentials | undefined {
   if (!source.credential || source.authKind === "none") return undefined;
   const value = new Secret(deps.secrets.decrypt(source.credential));
   return source.authKind === "ssh_key"
@@ -207,14 +219,14 @@ function credentialsOf(deps: Deps, source: GitSourceRow): GitCredentials | undef
     : { kind: "token", token: value };
 }
 
-function buildVariables(deps: Deps, source: GitSourceRow): Record<string, string> {
+function buildVariables(deps: BuildsDeps, source: GitSourceRow): Record<string, string> {
   return Object.fromEntries(
     source.variables.map((v) => [v.name, v.secret ? deps.secrets.decrypt(v.value) : v.value]),
   );
 }
 
 /** Everything that must never show in a build log. */
-function secretValues(deps: Deps, source: GitSourceRow): string[] {
+function secretValues(deps: BuildsDeps, source: GitSourceRow): string[] {
   const out = source.variables
     .filter((v) => v.secret && v.value)
     .map((v) => deps.secrets.decrypt(v.value));
@@ -224,7 +236,7 @@ function secretValues(deps: Deps, source: GitSourceRow): string[] {
 
 /** Zips the output directory into the bundle store and records it as a good artifact. */
 async function packArtifact(
-  deps: Deps,
+  deps: BuildsDeps,
   build: Build,
   service: string,
   source: GitSourceRow,

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { parseRepoUrl } from "../../adapters/git/index.ts";
-import type { GitSourceRow } from "../../db/builds-repo.ts";
+import type { GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
 import type { Service } from "../../domain/types.ts";
-import type { Deps } from "../deps.ts";
+import type { BuildsDeps } from "./deps.ts";
 
 export type SourceInput = {
   repoUrl: string;
@@ -24,7 +24,7 @@ export type SourceView = Omit<GitSourceRow, "credential" | "webhookSecret" | "va
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-function validate(deps: Deps, service: Service, input: SourceInput) {
+function validate(deps: BuildsDeps, service: Service, input: SourceInput) {
   const repo = parseRepoUrl(input.repoUrl);
   const commands = input.commands.map((c) => c.trim()).filter(Boolean);
   if (commands.length === 0 || commands.length > 20) {
@@ -86,7 +86,7 @@ function validate(deps: Deps, service: Service, input: SourceInput) {
 
 /** Saves a service's git source. Returns the webhook secret when it was just made (shown once). */
 export function configureSource(
-  deps: Deps,
+  deps: BuildsDeps,
   service: Service,
   input: SourceInput,
 ): { secret: string | null } {
@@ -132,7 +132,7 @@ export function configureSource(
   return { secret };
 }
 
-export function getSource(deps: Deps, service: Service): GitSourceRow {
+export function getSource(deps: BuildsDeps, service: Service): GitSourceRow {
   const source = deps.repos.builds.source(service.id);
   if (!source)
     throw notFound("source_not_configured", `Service "${service.name}" has no git source yet.`);
@@ -154,7 +154,7 @@ export function viewSource(source: GitSourceRow): SourceView {
 }
 
 /** A new webhook secret, returned once; the old one stops working at once. */
-export function rotateWebhookSecret(deps: Deps, service: Service): string {
+export function rotateWebhookSecret(deps: BuildsDeps, service: Service): string {
   const source = getSource(deps, service);
   const secret = randomBytes(24).toString("base64url");
   writeTx(deps.db, (tx) =>

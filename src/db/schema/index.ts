@@ -1,0 +1,7 @@
+/** Every table, one file per capability: drizzle-kit and the repos read them from here. */
+
+export * from "./auth.ts";
+export * from "./builds.ts";
+export * from "./core.ts";
+export * from "./edge.ts";
+export * from "./releases.ts";

@@ -1,0 +1,7 @@
+import type { Needs } from "../core/deps.ts";
+
+/** What the edge touches: domains, DNS settings and providers, certificates, nginx vhosts. */
+export type EdgeDeps = Needs<
+  "db" | "layout" | "edge" | "baseDomain" | "logger" | "secrets",
+  "services" | "environments" | "domains" | "settings"
+>;
