@@ -523,10 +523,18 @@ UMask=0027
 # those two nginx commands, nothing else.
 # - RestrictNamespaces= lists the namespaces bubblewrap creates for the build sandbox
 #   (\`bwrap --unshare-all --share-net\`, unprivileged, through a user namespace), and
-#   SystemCallFilter= adds the mount calls it makes inside that namespace: without
-#   CAP_SYS_ADMIN in the host's namespace they change nothing outside the sandbox.
+#   SystemCallFilter= adds the mount and hostname calls it makes inside those
+#   namespaces: without CAP_SYS_ADMIN in the host's namespace they change nothing
+#   outside the sandbox.
 #   (A sandbox with its own network would also need AF_NETLINK, to bring up loopback.)
-# - ReadWritePaths: the data, Berth's own vhost directories and the request queue.
+# - ReadWritePaths: the data, Berth's own vhost directories and the request queue; and
+#   /proc/sys/user, which ProtectKernelTunables= would make read-only: \`bwrap
+#   --disable-userns\` sets user.max_user_namespaces inside the sandbox's own user
+#   namespace (those limits are per namespace). In the host's namespace these files
+#   belong to root, so Berth, without capabilities, cannot change them.
+# - No ProtectHostname=, and sethostname allowed: bwrap names the sandbox's own UTS
+#   namespace (\`--hostname sandbox\`), which ProtectHostname='s seccomp filter would
+#   refuse. Without CAP_SYS_ADMIN Berth cannot change the host's name anyway.
 # - No PrivateUsers= (the data must stay owned by the real berth user) and no
 #   MemoryDenyWriteExecute= (V8's JIT needs writable executable memory).
 NoNewPrivileges=yes
@@ -534,6 +542,7 @@ CapabilityBoundingSet=
 AmbientCapabilities=
 ProtectSystem=strict
 ReadWritePaths=$DATA_DIR $SITES_AVAILABLE $SITES_ENABLED $CONTROL_DIR/requests
+ReadWritePaths=/proc/sys/user
 ProtectHome=yes
 ProtectProc=invisible
 PrivateMounts=yes
@@ -544,7 +553,6 @@ ProtectKernelModules=yes
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
 ProtectClock=yes
-ProtectHostname=yes
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 RestrictNamespaces=user mnt pid ipc uts net cgroup
 RestrictRealtime=yes
@@ -553,7 +561,7 @@ LockPersonality=yes
 RemoveIPC=yes
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
-SystemCallFilter=mount umount2 pivot_root
+SystemCallFilter=mount umount2 pivot_root sethostname
 SystemCallErrorNumber=EPERM
 
 [Install]

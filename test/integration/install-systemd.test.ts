@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import AdmZip from "adm-zip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBareRepo } from "../helpers/bare-repo.ts";
 import { bootMachine, canBoot, type Machine } from "../helpers/nspawn.ts";
 
 // install.sh for real, under real systemd: one machine booted with systemd-nspawn over an
@@ -152,6 +153,12 @@ describe.skipIf(!canBoot())("install.sh under real systemd (systemd-nspawn --boo
         path.join(root, "srv/berth-v3/src/main.ts"),
         'throw new Error("this version cannot start");\n',
       );
+      // a git source whose build reports who runs it and whether Berth's data is visible
+      createBareRepo(path.join(root, "srv/git"), {
+        "build.sh":
+          "mkdir -p dist\nif [ -e /var/lib/berth/berth.db ]; then data=seen; else data=absent; fi\n" +
+          'echo "<p>$(id -u) $(pwd) data:$data</p>" > dist/index.html\n',
+      });
       const zip = new AdmZip();
       zip.addFile("index.html", Buffer.from("<h1>hello from systemd</h1>"));
       fs.writeFileSync(path.join(root, "srv/site.zip"), zip.toBuffer());
@@ -263,7 +270,43 @@ describe.skipIf(!canBoot())("install.sh under real systemd (systemd-nspawn --boo
     expect(eventually(() => site("taken.example.test").status === 204)).toBe(true);
   }, 60_000);
 
-  it("runs the build sandbox (bubblewrap) as berth inside the unit's restrictions", () => {
+  it("builds from git in Berth's sandbox (bubblewrap) inside the unit, and serves it", () => {
+    expect(m.run(["chown", "-R", "berth:berth", "/srv/git/origin.git"]).status).toBe(0);
+    expect(postJson("/services", { name: "built" }).status).toBe(201);
+    const source = api(
+      "/services/built/source",
+      "-X",
+      "PUT",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      JSON.stringify({
+        repoUrl: "file:///srv/git/origin.git",
+        commands: ["sh build.sh"],
+        outputDir: "dist",
+        branches: { main: "production" },
+      }),
+    );
+    expect(source.status, source.body).toBe(200);
+    const queued = postJson("/services/built/builds", { ref: "main" });
+    const id = (JSON.parse(queued.body) as { id: string }).id;
+    let build = { status: "queued" };
+    for (let i = 0; i < 600 && ["queued", "running"].includes(build.status); i++) {
+      spawnSync("sleep", ["0.1"]);
+      build = JSON.parse(api(`/builds/${id}`).body) as { status: string };
+    }
+    const log = api(`/builds/${id}/log`).body;
+    expect(build.status, log).toBe("succeeded");
+    expect(log).not.toContain("BERTH_SANDBOX=off");
+    // as nobody, in /work, without Berth's data: the sandbox, under every restriction
+    expect(
+      eventually(() =>
+        site(`production--built.${DOMAIN}`).body.includes("<p>65534 /work/src data:absent</p>"),
+      ),
+    ).toBe(true);
+  }, 90_000);
+
+  it("runs bubblewrap as berth under exactly the unit's properties (systemd-run -p)", () => {
     const unit = m.run(["cat", "/etc/systemd/system/berth.service"]).stdout;
     const service = unit.slice(unit.indexOf("[Service]"), unit.indexOf("[Install]"));
     const skip =

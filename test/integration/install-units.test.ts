@@ -78,9 +78,11 @@ describe("the units install.sh writes", () => {
     // The design: no_new_privs holds, stated, whatever else the unit says.
     expect(service?.get("NoNewPrivileges")).toEqual(["yes"]);
     expect(service?.get("CapabilityBoundingSet")).toEqual([""]);
-    // Every directive that forces no_new_privs is there: none had to be dropped.
-    for (const directive of FORCE_NO_NEW_PRIVS)
+    // Every directive that forces no_new_privs is there, none dropped for sudo's sake; only
+    // ProtectHostname= is left out, for the sandbox (see the next test).
+    for (const directive of FORCE_NO_NEW_PRIVS.filter((d) => d !== "ProtectHostname")) {
       expect(service?.has(directive), directive).toBe(true);
+    }
     // What Berth runs for nginx is the request script, not a setuid program.
     const env = Object.fromEntries(
       read("etc/berth/berth.env")
@@ -107,10 +109,16 @@ describe("the units install.sh writes", () => {
       expect(namespaces).toContain(ns);
     }
     const calls = service?.get("SystemCallFilter")?.join(" ").split(" ") ?? [];
-    for (const call of ["@system-service", "mount", "umount2", "pivot_root"]) {
+    for (const call of ["@system-service", "mount", "umount2", "pivot_root", "sethostname"]) {
       expect(calls).toContain(call);
     }
     expect(service?.has("PrivateUsers")).toBe(false);
+    // bwrap --hostname: ProtectHostname='s seccomp filter would refuse it even in the
+    // sandbox's own UTS namespace, and @system-service lacks sethostname
+    expect(service?.has("ProtectHostname")).toBe(false);
+    // bwrap --disable-userns sets the sandbox's own user.max_user_namespaces
+    expect(service?.get("ProtectKernelTunables")).toEqual(["yes"]);
+    expect(service?.get("ReadWritePaths")).toContain("/proc/sys/user");
   });
 
   it("starts the root oneshot from a path unit watching the request queue", () => {
