@@ -242,6 +242,7 @@ env_replace() {
   file=$(p "$ENV_FILE")
   [ -f "$file" ] && env_has "$key" && [ "$(env_get "$key")" = "$old" ] || return 0
   say "updating $key in $ENV_FILE: $new"
+  [[ $new != *[[:space:]]* ]] || new="\"$new\""
   tmp=$(mktemp "$(dirname "$file")/.berth-install.XXXXXX")
   awk -v key="$key" -v value="$new" 'index($0, key "=") == 1 { $0 = key "=" value } { print }' "$file" >"$tmp"
   chmod 0640 "$tmp"

@@ -335,6 +335,25 @@ describe("install.sh over an install of the sudo era", () => {
     expect(env.BERTH_NGINX_RELOAD).toBe("/usr/sbin/my-reload");
     expect(run.stderr).toContain("keeping BERTH_NGINX_RELOAD=/usr/sbin/my-reload");
     expect(env.BERTH_NGINX_LISTEN).toMatch(/^80(,\[::\]:80)?$/);
+
+    // the reload command as the sudo-era install.sh wrote it moves too, quoted for sh
+    const moved = read(root, "etc/berth/berth.env").replace(
+      /^BERTH_NGINX_RELOAD=.*$/m,
+      'BERTH_NGINX_RELOAD="/usr/bin/sudo -n /usr/sbin/nginx -s reload"',
+    );
+    fs.writeFileSync(file, moved);
+    installOk(root);
+    expect(read(root, "etc/berth/berth.env")).toMatch(
+      /^BERTH_NGINX_RELOAD="\/opt\/berth\/bin\/berth-nginx-request -s reload"$/m,
+    );
+    const sourced = spawnSync(
+      "sh",
+      ["-c", '. "$1" && printf %s "$BERTH_NGINX_RELOAD"', "sh", file],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(sourced.stdout).toBe("/opt/berth/bin/berth-nginx-request -s reload");
     expect(exists(root, "etc/sudoers.d/berth")).toBe(false);
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
   });
