@@ -1,59 +1,26 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
+import {
+  at,
+  exists,
+  has,
+  install,
+  installOk,
+  mode,
+  parseEnv,
+  read,
+  removeTempRoots,
+  script,
+  tempRoot,
+} from "../helpers/install-root.ts";
 
-// install.sh runs for real, but only in its partial mode: every file goes under a temp
-// root, and no package, user, systemctl, journalctl or nginx reload is touched.
-const repo = path.resolve(import.meta.dirname, "../..");
-const script = path.join(repo, "install.sh");
-const partial = ["--no-start", "--no-packages", "--no-user"];
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
-});
-
-const has = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-
-function tempRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-install-"));
-  roots.push(root);
-  return root;
-}
-
-function install(root: string, ...args: string[]) {
-  return spawnSync("bash", [script, "--root", root, ...partial, ...args], {
-    env: { PATH: process.env.PATH ?? "", LANG: "C" },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
-
-function installOk(root: string, ...args: string[]) {
-  const run = install(root, ...args);
-  // Kept values are reported; so is a Node on PATH that the service could not run.
-  expect(run.stderr.replace(/^berth: warning: (keeping|no Node) .*\n/gm, "")).toBe("");
-  expect(run.status).toBe(0);
-  return run;
-}
-
-const at = (root: string, file: string) => path.join(root, file);
-const read = (root: string, file: string) => fs.readFileSync(at(root, file), "utf8");
-const mode = (root: string, file: string) => fs.statSync(at(root, file)).mode & 0o7777;
-const exists = (root: string, file: string) => fs.existsSync(at(root, file));
-
-/** Reads an env file the way systemd's EnvironmentFile= does for the syntax install.sh writes. */
-function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match?.[1] && match[2] !== undefined) env[match[1]] = match[2].replace(/^"(.*)"$/, "$1");
-  }
-  return env;
-}
+// install.sh runs for real, in its partial mode (see helpers/install-root.ts); upgrades
+// and uninstall are in install-upgrade.test.ts, the units in install-units.test.ts, and
+// the whole flow under real systemd in install-systemd.test.ts.
+afterAll(removeTempRoots);
 
 const unitLines = (root: string) =>
   read(root, "etc/systemd/system/berth.service")
@@ -306,135 +273,5 @@ http {
     const text = read(root, "etc/berth/berth.env");
     expect(text).toBe(`${older}\nBERTH_SECRET_KEY=${existingKey}\nBERTH_LOG_LEVEL=info\n`);
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
-  });
-});
-
-describe("install.sh over an install of the sudo era", () => {
-  it("moves the nginx commands it wrote then to the oneshot, removes the sudo rule, keeps edits", () => {
-    const root = tempRoot();
-    installOk(root, "--domain", "apps.example.test");
-    const file = at(root, "etc/berth/berth.env");
-    const text = read(root, "etc/berth/berth.env")
-      .split("\n")
-      .filter((line) => !/^BERTH_NGINX_(BIN|RELOAD|LISTEN)=/.test(line))
-      .join("\n");
-    fs.writeFileSync(
-      file,
-      `${text}BERTH_NGINX_BIN=/usr/bin/sudo\nBERTH_NGINX_ARGS=-n /usr/sbin/nginx\n` +
-        "BERTH_NGINX_RELOAD=/usr/sbin/my-reload\n",
-    );
-    fs.mkdirSync(at(root, "etc/sudoers.d"), { recursive: true });
-    fs.writeFileSync(at(root, "etc/sudoers.d/berth"), "berth ALL=(root) NOPASSWD: x\n");
-
-    const run = installOk(root);
-    expect(run.stdout).toContain("updating BERTH_NGINX_BIN");
-    const env = parseEnv(read(root, "etc/berth/berth.env"));
-    expect(env.BERTH_NGINX_BIN).toBe("/opt/berth/bin/berth-nginx-request");
-    expect(env.BERTH_NGINX_ARGS).toBe("");
-    // a value the operator chose stays, and is reported as kept
-    expect(env.BERTH_NGINX_RELOAD).toBe("/usr/sbin/my-reload");
-    expect(run.stderr).toContain("keeping BERTH_NGINX_RELOAD=/usr/sbin/my-reload");
-    expect(env.BERTH_NGINX_LISTEN).toMatch(/^80(,\[::\]:80)?$/);
-
-    // the reload command as the sudo-era install.sh wrote it moves too, quoted for sh
-    const moved = read(root, "etc/berth/berth.env").replace(
-      /^BERTH_NGINX_RELOAD=.*$/m,
-      'BERTH_NGINX_RELOAD="/usr/bin/sudo -n /usr/sbin/nginx -s reload"',
-    );
-    fs.writeFileSync(file, moved);
-    installOk(root);
-    expect(read(root, "etc/berth/berth.env")).toMatch(
-      /^BERTH_NGINX_RELOAD="\/opt\/berth\/bin\/berth-nginx-request -s reload"$/m,
-    );
-    const sourced = spawnSync(
-      "sh",
-      ["-c", '. "$1" && printf %s "$BERTH_NGINX_RELOAD"', "sh", file],
-      {
-        encoding: "utf8",
-      },
-    );
-    expect(sourced.stdout).toBe("/opt/berth/bin/berth-nginx-request -s reload");
-    expect(exists(root, "etc/sudoers.d/berth")).toBe(false);
-    expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
-  });
-
-  it("stops with a message naming BERTH_NGINX_LISTEN when a listen value is wrong", () => {
-    const root = tempRoot();
-    installOk(root, "--domain", "apps.example.test");
-    fs.appendFileSync(at(root, "etc/berth/berth.env"), "BERTH_NGINX_LISTEN=80;[::]:80\n");
-    const before = read(root, "etc/nginx/conf.d/berth.conf");
-    const run = install(root);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain("BERTH_NGINX_LISTEN in /etc/berth/berth.env must be");
-    expect(read(root, "etc/nginx/conf.d/berth.conf")).toBe(before);
-  });
-});
-
-describe("install.sh --uninstall in a temp root", () => {
-  it("removes the installation, keeps data and configuration, and --purge removes those too", () => {
-    const root = tempRoot();
-    // Debian's default site, enabled as the nginx package leaves it
-    fs.mkdirSync(at(root, "etc/nginx/sites-available"), { recursive: true });
-    fs.mkdirSync(at(root, "etc/nginx/sites-enabled"), { recursive: true });
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/default"), "server {}\n");
-    fs.symlinkSync(
-      "/etc/nginx/sites-available/default",
-      at(root, "etc/nginx/sites-enabled/default"),
-    );
-    const first = installOk(root, "--domain", "apps.example.test");
-    expect(first.stdout).toContain("disabling nginx's default site");
-    expect(fs.existsSync(at(root, "etc/nginx/sites-enabled/default"))).toBe(false);
-    expect(read(root, "etc/nginx/sites-available/default")).toBe("server {}\n");
-    // What Berth and an operator would have left behind.
-    fs.writeFileSync(at(root, "etc/nginx/berth/sites-available/berth-site.conf"), "server {}\n");
-    fs.symlinkSync(
-      "../sites-available/berth-site.conf",
-      at(root, "etc/nginx/berth/sites-enabled/berth-site.conf"),
-    );
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/berth-old.conf"), "server {}\n");
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/berth.conf"), "map $host $x {}\n");
-    fs.mkdirSync(at(root, "etc/sudoers.d"), { recursive: true });
-    fs.writeFileSync(at(root, "etc/sudoers.d/berth"), "# an earlier version's rule\n");
-    fs.writeFileSync(at(root, "var/lib/berth/berth.db"), "data");
-    const envText = read(root, "etc/berth/berth.env");
-
-    const run = install(root, "--uninstall");
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    for (const gone of [
-      "etc/systemd/system/berth.service",
-      "etc/systemd/system/berth-nginx-reload.service",
-      "etc/systemd/system/berth-nginx-reload.path",
-      "etc/tmpfiles.d/berth.conf",
-      "etc/sudoers.d/berth",
-      "usr/local/bin/berth",
-      "etc/nginx/conf.d/berth.conf",
-      "etc/nginx/berth",
-      "etc/nginx/sites-available/berth-old.conf",
-      "etc/nginx/sites-available/berth.conf",
-      "opt/berth",
-    ]) {
-      expect(exists(root, gone), gone).toBe(false);
-    }
-    expect(read(root, "etc/nginx/sites-available/default")).toBe("server {}\n");
-    // Debian's default site is back, as install.sh found it
-    expect(fs.readlinkSync(at(root, "etc/nginx/sites-enabled/default"))).toBe(
-      "/etc/nginx/sites-available/default",
-    );
-    expect(read(root, "var/lib/berth/berth.db")).toBe("data");
-    expect(read(root, "etc/berth/berth.env")).toBe(envText);
-
-    // Reinstalling picks the kept configuration up: no --domain needed.
-    installOk(root);
-    expect(read(root, "etc/berth/berth.env")).toBe(envText);
-    expect(exists(root, "etc/systemd/system/berth.service")).toBe(true);
-
-    const purge = install(root, "--uninstall", "--purge");
-    expect(purge.stderr).toBe("");
-    expect(purge.status).toBe(0);
-    for (const gone of ["var/lib/berth", "etc/berth", "opt/berth", "etc/sudoers.d/berth"]) {
-      expect(exists(root, gone), gone).toBe(false);
-    }
-    expect(exists(root, "etc/nginx/sites-available/default")).toBe(true);
   });
 });
