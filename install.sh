@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs Berth on a Debian or Ubuntu server, as root: Node 24, nginx, the berth system
-# user, /var/lib/berth, /etc/berth/berth.env, the app in /opt/berth, a hardened systemd
-# unit, a sudo rule for `nginx -t` and `nginx -s reload`, and the nginx proxy for the web
-# UI. Running it again upgrades the app and rewrites the files it owns; it never
-# overwrites a value in berth.env nor touches the data. See --help.
+# Installs Berth on a Debian or Ubuntu server, as root: Node 24, nginx, bubblewrap, the
+# berth system user, /var/lib/berth, /etc/berth/berth.env, the app in /opt/berth, a
+# hardened systemd unit, the root oneshot that tests and reloads nginx for Berth
+# (berth-nginx-reload.path/.service), and the nginx proxy for the web UI plus a default
+# server for unknown hosts. Running it again upgrades the app (rolled back if the new one
+# does not start healthy) and rewrites the files it owns; it never overwrites a value in
+# berth.env nor touches the data. See --help.
 set -euo pipefail
 
 usage() {
@@ -27,8 +29,9 @@ Install:
   to change a value later, edit that file and run `systemctl restart berth`.
 
 Remove:
-  --uninstall          stop and remove the service, the sudo rule, /opt/berth, the
-                       berth command and the nginx configuration Berth wrote; keeps
+  --uninstall          stop and remove the services, /opt/berth, the berth command
+                       and the nginx configuration Berth wrote (Debian's default site
+                       is enabled again if install.sh disabled it); keeps
                        /var/lib/berth (data) and /etc/berth (configuration)
   --purge              with --uninstall: also remove /var/lib/berth, /etc/berth and the
                        berth user
@@ -51,7 +54,14 @@ readonly APP_DIR=/opt/berth
 readonly DATA_DIR=/var/lib/berth
 readonly ENV_FILE=/etc/berth/berth.env
 readonly UNIT_FILE=/etc/systemd/system/berth.service
-readonly SUDOERS_FILE=/etc/sudoers.d/berth
+# The root side of nginx changes: a path unit watching $CONTROL_DIR/requests starts the
+# oneshot, which answers in $CONTROL_DIR/results (see write_reload_units).
+readonly RELOAD_SERVICE=/etc/systemd/system/berth-nginx-reload.service
+readonly RELOAD_PATH=/etc/systemd/system/berth-nginx-reload.path
+readonly TMPFILES_FILE=/etc/tmpfiles.d/berth.conf
+readonly CONTROL_DIR=/run/berth-nginx
+# Written by installs before the reload oneshot: removed on upgrade and uninstall.
+readonly OLD_SUDOERS_FILE=/etc/sudoers.d/berth
 readonly CLI_FILE=/usr/local/bin/berth
 readonly NGINX_CONF=/etc/nginx/conf.d/berth.conf
 # main-context directives: Debian's nginx.conf includes modules-enabled/*.conf at the top
@@ -59,9 +69,17 @@ readonly NGINX_MAIN_CONF=/etc/nginx/modules-enabled/90-berth.conf
 readonly NGINX_DIR=/etc/nginx/berth
 readonly SITES_AVAILABLE=$NGINX_DIR/sites-available
 readonly SITES_ENABLED=$NGINX_DIR/sites-enabled
+# Marks that install.sh disabled Debian's default site (uninstall enables it again).
+readonly DEBIAN_DEFAULT_MARK=$NGINX_DIR/debian-default-disabled
+readonly DEBIAN_DEFAULT=/etc/nginx/sites-enabled/default
 readonly NGINX_BIN=/usr/sbin/nginx
-readonly SUDO_BIN=/usr/bin/sudo
+readonly REQUEST_BIN=$APP_DIR/bin/berth-nginx-request
+readonly RELOAD_BIN=$APP_DIR/bin/berth-nginx-reload
+readonly NO_SITE_PAGE=$APP_DIR/public/no-such-site.html
 readonly TOOLS_NODE=.tools/node/node_modules/node/bin/node
+# npm to run under that Node: Debian's npm only runs under Debian's nodejs, which has its
+# module paths patched in.
+readonly TOOLS_NPM=.tools/npm/node_modules/npm/bin/npm-cli.js
 readonly USER_NAME=berth
 
 ROOT=""
@@ -217,6 +235,21 @@ env_ensure() {
   printf '%s=%s\n' "$key" "$value" >>"$file"
 }
 
+# env_replace KEY OLD NEW: a value an older install.sh wrote, and nobody edited since, is
+# moved to what this version writes (the operator's own values are never changed).
+env_replace() {
+  local key=$1 old=$2 new=$3 file tmp
+  file=$(p "$ENV_FILE")
+  [ -f "$file" ] && env_has "$key" && [ "$(env_get "$key")" = "$old" ] || return 0
+  say "updating $key in $ENV_FILE: $new"
+  [[ $new != *[[:space:]]* ]] || new="\"$new\""
+  tmp=$(mktemp "$(dirname "$file")/.berth-install.XXXXXX")
+  awk -v key="$key" -v value="$new" 'index($0, key "=") == 1 { $0 = key "=" value } { print }' "$file" >"$tmp"
+  chmod 0640 "$tmp"
+  own root "$USER_NAME" "$tmp"
+  mv -f "$tmp" "$file"
+}
+
 # The key for secrets at rest. If Berth already made one in its data directory (an
 # install from before this key was in the env file), that one must stay in use, or
 # every stored secret would become unreadable.
@@ -256,16 +289,30 @@ EOF
   env_has BERTH_SECRET_KEY || env_ensure BERTH_SECRET_KEY "$(secret_key)"
   env_ensure BERTH_LOG_LEVEL info
   env_ensure BERTH_EDGE nginx
-  # nginx -t and -s reload run as root through sudo; /etc/sudoers.d/berth allows exactly
-  # these two command lines.
-  env_ensure BERTH_NGINX_BIN "$SUDO_BIN"
-  env_ensure BERTH_NGINX_ARGS "-n $NGINX_BIN"
-  env_ensure BERTH_NGINX_RELOAD "$SUDO_BIN -n $NGINX_BIN -s reload"
+  # nginx -t and -s reload run as root in berth-nginx-reload.service, which Berth asks
+  # for through $REQUEST_BIN (Berth itself never gains privileges: no sudo, no setuid).
+  # Installs from before used sudo: those values move over unless edited since.
+  env_replace BERTH_NGINX_BIN /usr/bin/sudo "$REQUEST_BIN"
+  env_replace BERTH_NGINX_ARGS "-n $NGINX_BIN" ""
+  env_replace BERTH_NGINX_RELOAD "/usr/bin/sudo -n $NGINX_BIN -s reload" "$REQUEST_BIN -s reload"
+  env_ensure BERTH_NGINX_BIN "$REQUEST_BIN"
+  env_ensure BERTH_NGINX_RELOAD "$REQUEST_BIN -s reload"
+  # Sites answer on IPv4 and, where the kernel has it, IPv6.
+  if [ -e /proc/net/if_inet6 ]; then
+    env_ensure BERTH_NGINX_LISTEN "80,[::]:80"
+    env_ensure BERTH_NGINX_LISTEN_TLS "443,[::]:443"
+  else
+    env_ensure BERTH_NGINX_LISTEN 80
+    env_ensure BERTH_NGINX_LISTEN_TLS 443
+  fi
   env_ensure BERTH_NGINX_SITES_AVAILABLE "$SITES_AVAILABLE"
   env_ensure BERTH_NGINX_SITES_ENABLED "$SITES_ENABLED"
   env_ensure BERTH_ACME_EMAIL "$ACME_EMAIL"
   env_ensure BERTH_PUBLIC_IPV4 "$PUBLIC_IPV4"
   env_ensure BERTH_PUBLIC_IPV6 "$PUBLIC_IPV6"
+  # Checked before anything else is written (write_nginx_conf uses them).
+  listen_lines BERTH_NGINX_LISTEN 80 >/dev/null
+  listen_lines BERTH_NGINX_LISTEN_TLS 443 >/dev/null
   chmod 0640 "$file"
   own root "$USER_NAME" "$file"
 }
@@ -301,8 +348,9 @@ install_packages() {
   if ! grep -qsiE '^(ID|ID_LIKE)=.*(debian|ubuntu)' /etc/os-release; then
     die "install.sh supports Debian and Ubuntu (or use --no-packages)"
   fi
-  # make, g++ and python3 build better-sqlite3 where no prebuilt binary can be fetched.
-  apt_install nginx sudo openssl curl ca-certificates make g++ python3 bubblewrap
+  # make, g++ and python3 build better-sqlite3 where no prebuilt binary can be fetched;
+  # bubblewrap is the sandbox builds run in.
+  apt_install nginx bubblewrap openssl curl ca-certificates make g++ python3
   # Debian's nodejs is too old to run Berth, but its npm fetches Node 24 from the npm
   # registry (see install_node).
   command -v npm >/dev/null || apt_install nodejs npm
@@ -321,6 +369,10 @@ install_node() {
       rm -rf "$app/.tools/node"
       npm install --silent --no-save --no-audit --no-fund --prefix "$app/.tools/node" node@24
     fi
+  fi
+  if [ "$NO_PACKAGES" -eq 0 ] && [ ! -f "$app/$TOOLS_NPM" ]; then
+    say "installing npm for Node 24 into $APP_DIR/.tools"
+    npm install --silent --no-save --no-audit --no-fund --prefix "$app/.tools/npm" npm@11
   fi
   NODE_BIN=$APP_DIR/$TOOLS_NODE
 }
@@ -344,7 +396,11 @@ install_npm_deps() {
     PATH="$(dirname "$node"):$PATH"
     export PATH
     [ ! -d "$nodedir/include/node" ] || export npm_config_nodedir=$nodedir
-    npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    if [ -f "$app/$TOOLS_NPM" ]; then
+      "$node" "$app/$TOOLS_NPM" install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    else
+      npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+    fi
   )
   printf '%s' "$stamp" >"$app/node_modules/.berth-install"
 }
@@ -352,12 +408,14 @@ install_npm_deps() {
 # --- the app in /opt/berth -------------------------------------------------------------
 
 # Built next to the running copy and swapped in, so a failure leaves the old one whole.
+# The previous copy stays in $APP_DIR.old (with the unit that ran it) until the new one
+# has started healthy: see start_berth and roll_back.
 install_app() {
   local app stage old dir
   app=$(p "$APP_DIR")
   stage=$app.new
   old=$app.old
-  rm -rf "$stage" "$old"
+  rm -rf "$stage" "$old" "$(p "$UNIT_FILE").old"
   mkdir -p "$stage"
   say "copying $SOURCE to $APP_DIR"
   tar -C "$SOURCE" -cf - --anchored --exclude=./.git --exclude=./node_modules --exclude=./.tools \
@@ -371,9 +429,27 @@ install_app() {
   [ "$NO_PACKAGES" -eq 1 ] || install_npm_deps "$stage"
   chown -R root:root "$stage"
   chmod -R u+rwX,go+rX,go-w "$stage"
-  [ ! -d "$app" ] || mv "$app" "$old"
+  if [ -d "$app" ]; then
+    mv "$app" "$old"
+    [ ! -f "$(p "$UNIT_FILE")" ] || cp -p "$(p "$UNIT_FILE")" "$(p "$UNIT_FILE").old"
+  fi
   mv "$stage" "$app"
-  rm -rf "$old"
+}
+
+# The new copy did not come up: the previous one and its unit go back and are started.
+roll_back() {
+  local app
+  app=$(p "$APP_DIR")
+  [ -d "$app.old" ] || return 1
+  warn "the new version did not start healthy; rolling back to the previous one"
+  rm -rf "$app.failed"
+  mv "$app" "$app.failed"
+  mv "$app.old" "$app"
+  [ ! -f "$(p "$UNIT_FILE").old" ] || mv -f "$(p "$UNIT_FILE").old" "$(p "$UNIT_FILE")"
+  systemctl daemon-reload
+  systemctl restart berth
+  wait_healthy || return 1
+  rm -rf "$app.failed"
 }
 
 # --- system user and directories -------------------------------------------------------
@@ -397,11 +473,12 @@ create_user() {
 make_dirs() {
   local web
   web=$(web_group)
-  # The data directory is Berth's alone, except that nginx's group may enter it. The unit's
-  # UMask=0027 keeps the database, bundles and keys out of that group's reach; only sites/
-  # (releases) and acme/ (HTTP-01 challenges) hand their group on to what Berth creates in
-  # them (setgid), so nginx can read those and nothing else.
-  make_dir 0750 "$USER_NAME" "$web" "$(p "$DATA_DIR")"
+  # The data directory is Berth's alone, except that nginx's group may pass through it
+  # (0710: enter, not list the names in it). The unit's UMask=0027 keeps the database,
+  # bundles and keys out of that group's reach; only sites/ (releases) and acme/ (HTTP-01
+  # challenges) hand their group on to what Berth creates in them (setgid), so nginx can
+  # read those and nothing else.
+  make_dir 0710 "$USER_NAME" "$web" "$(p "$DATA_DIR")"
   make_dir 2750 "$USER_NAME" "$web" "$(p "$DATA_DIR/sites")"
   make_dir 2750 "$USER_NAME" "$web" "$(p "$DATA_DIR/acme")"
   # Berth's vhosts live in a directory of their own that the berth user owns: it can write
@@ -419,8 +496,8 @@ write_unit() {
 [Unit]
 Description=Berth deployment platform
 Documentation=file://$APP_DIR/README.md
-Wants=network-online.target
-After=network-online.target nginx.service
+Wants=network-online.target berth-nginx-reload.path
+After=network-online.target nginx.service berth-nginx-reload.path
 
 [Service]
 Type=simple
@@ -437,25 +514,115 @@ RestartPreventExitStatus=2
 # Berth itself, and nginx reaches them through the setgid sites/ directory.
 UMask=0027
 
-# Hardening. Berth runs \`sudo -n $NGINX_BIN -t\` and \`... -s reload\`, so:
-# - NoNewPrivileges=no: sudo is setuid root, which no_new_privs would disable. The sudo
-#   rule is what limits the berth user to those two commands.
-# - CapabilityBoundingSet= is the most that sudo and nginx can get: sudo needs SETUID and
-#   SETGID; nginx -t opens its logs (DAC_OVERRIDE) and test-binds new listen ports
-#   (NET_BIND_SERVICE). Berth itself, running as berth, has no capabilities at all.
-# - nginx -t opens its log files and /run/nginx.pid for writing, hence those two
-#   ReadWritePaths; nginx -s reload only reads the pid file.
-# - No PrivateUsers= (it would break sudo) and no MemoryDenyWriteExecute= (V8's JIT
-#   needs writable executable memory).
-NoNewPrivileges=no
-CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE
+# Hardening. Berth never gains a privilege: no capabilities, no_new_privs set, no setuid
+# program (no sudo). The one thing it needs root for, \`nginx -t\` and \`nginx -s reload\`,
+# it asks of berth-nginx-reload.service by dropping a request file into
+# $CONTROL_DIR/requests ($REQUEST_BIN); that root oneshot answers in
+# $CONTROL_DIR/results, which Berth can read but not write. So every directive below
+# holds as written (with User= set, several of them force NoNewPrivileges=yes anyway,
+# which is what this design wants), and a compromised Berth can make root run exactly
+# those two nginx commands, nothing else.
+# - RestrictNamespaces= lists the namespaces bubblewrap creates for the build sandbox
+#   (\`bwrap --unshare-all --share-net\`, unprivileged, through a user namespace), and
+#   SystemCallFilter= adds the mount and hostname calls it makes inside those
+#   namespaces: without CAP_SYS_ADMIN in the host's namespace they change nothing
+#   outside the sandbox.
+#   (A sandbox with its own network would also need AF_NETLINK, to bring up loopback.)
+# - ReadWritePaths: the data, Berth's own vhost directories and the request queue; and
+#   /proc/sys/user, which ProtectKernelTunables= would make read-only: \`bwrap
+#   --disable-userns\` sets user.max_user_namespaces inside the sandbox's own user
+#   namespace (those limits are per namespace). In the host's namespace these files
+#   belong to root, so Berth, without capabilities, cannot change them.
+# - No ProtectHostname=, and sethostname allowed: bwrap names the sandbox's own UTS
+#   namespace (\`--hostname sandbox\`), which ProtectHostname='s seccomp filter would
+#   refuse. Without CAP_SYS_ADMIN Berth cannot change the host's name anyway.
+# - No PrivateUsers= (the data must stay owned by the real berth user) and no
+#   MemoryDenyWriteExecute= (V8's JIT needs writable executable memory).
+NoNewPrivileges=yes
+CapabilityBoundingSet=
 AmbientCapabilities=
 ProtectSystem=strict
-ReadWritePaths=$DATA_DIR $SITES_AVAILABLE $SITES_ENABLED
-ReadWritePaths=-/var/log/nginx /run
+ReadWritePaths=$DATA_DIR $SITES_AVAILABLE $SITES_ENABLED $CONTROL_DIR/requests
+ReadWritePaths=/proc/sys/user
 ProtectHome=yes
 ProtectProc=invisible
 PrivateMounts=yes
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=user mnt pid ipc uts net cgroup
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RemoveIPC=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=mount umount2 pivot_root sethostname
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+EOF
+}
+
+# The root side of Berth's nginx changes, instead of a sudo rule. Why a path unit and a
+# oneshot rather than sudo (setuid) or polkit: sudo only works without no_new_privs,
+# which most of the unit's hardening forces on; polkit would need D-Bus in the sandbox
+# and a JavaScript rule for one command. A file in a directory only the berth group can
+# write, watched by systemd, needs neither, and the oneshot runs nothing but the two
+# fixed nginx command lines (the request's name picks which, its content is never read).
+write_reload_units() {
+  write_file 0644 root root "$(p "$TMPFILES_FILE")" <<EOF
+# Written by install.sh: the queue through which Berth asks berth-nginx-reload.service to
+# test and reload nginx. Berth (group $USER_NAME) writes requests/, only root results/.
+d $CONTROL_DIR 0755 root root -
+d $CONTROL_DIR/requests 0770 root $USER_NAME -
+d $CONTROL_DIR/results 0750 root $USER_NAME -
+EOF
+  write_file 0644 root root "$(p "$RELOAD_PATH")" <<EOF
+# Written by install.sh: starts berth-nginx-reload.service whenever Berth leaves a request
+# (see that unit). After the service ends, a request that arrived meanwhile starts it again.
+[Unit]
+Description=Requests from Berth to test and reload nginx
+Documentation=file://$APP_DIR/README.md
+
+[Path]
+DirectoryNotEmpty=$CONTROL_DIR/requests
+Unit=berth-nginx-reload.service
+
+[Install]
+WantedBy=paths.target
+EOF
+  write_file 0644 root root "$(p "$RELOAD_SERVICE")" <<EOF
+# Written by install.sh: tests or reloads nginx as root for Berth, which runs with
+# NoNewPrivileges=yes and no capabilities. Berth drops an empty file named
+# <id>.test or <id>.reload into $CONTROL_DIR/requests and waits, with a deadline, for
+# $CONTROL_DIR/results/<id>: nginx's exit status, then its messages. When \`nginx -t\`
+# fails, Berth puts its previous vhost back and nginx keeps serving the old
+# configuration, as it would with any nginx command that fails.
+[Unit]
+Description=Test and reload nginx for Berth
+Documentation=file://$APP_DIR/README.md
+After=nginx.service
+# Every vhost change starts it twice (test, reload): no start rate limit.
+StartLimitIntervalSec=0
+
+[Service]
+Type=oneshot
+TimeoutStartSec=2min
+Environment=BERTH_NGINX_CONTROL=$CONTROL_DIR BERTH_NGINX_BIN=$NGINX_BIN BERTH_NGINX_GROUP=$USER_NAME
+ExecStart=$RELOAD_BIN
+# Root, but only what nginx -t (its logs, its pid file, test binds) and -s reload (a
+# signal to the master) need.
+CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_NET_BIND_SERVICE CAP_KILL CAP_CHOWN CAP_FOWNER CAP_SETUID CAP_SETGID
+NoNewPrivileges=yes
+ProtectSystem=full
+ProtectHome=yes
 PrivateTmp=yes
 PrivateDevices=yes
 ProtectKernelTunables=yes
@@ -469,38 +636,11 @@ RestrictNamespaces=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
-RemoveIPC=yes
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
 SystemCallErrorNumber=EPERM
-
-[Install]
-WantedBy=multi-user.target
+# No MemoryDenyWriteExecute=: nginx compiles its regexes with PCRE's JIT (pcre_jit on).
 EOF
-}
-
-write_sudoers() {
-  local file tmp
-  file=$(p "$SUDOERS_FILE")
-  mkdir -p "$(dirname "$file")"
-  # sudo ignores files in sudoers.d whose name has a dot, so the temp file is inert.
-  tmp=$(mktemp "$(dirname "$file")/.berth.XXXXXX")
-  cat >"$tmp" <<EOF
-# Written by install.sh: Berth may test and reload nginx as root, and nothing else.
-$USER_NAME ALL=(root) NOPASSWD: $NGINX_BIN -t, $NGINX_BIN -s reload
-EOF
-  chmod 0440 "$tmp"
-  chown root:root "$tmp"
-  if command -v visudo >/dev/null; then
-    visudo -cqf "$tmp" || {
-      rm -f "$tmp"
-      die "visudo rejected the sudo rule"
-    }
-  elif [ "$NO_PACKAGES" -eq 0 ]; then
-    rm -f "$tmp"
-    die "visudo not found: is sudo installed?"
-  fi
-  mv -f "$tmp" "$file"
 }
 
 write_cli() {
@@ -519,20 +659,38 @@ exec runuser -u $USER_NAME -- $NODE_BIN $APP_DIR/bin/berth.js "\$@"
 EOF
 }
 
-# The web UI and API through nginx, plus the include of Berth's vhosts. Debian's nginx.conf
-# includes conf.d/*.conf inside http {}.
+# listen_lines VARIABLE DEFAULT SUFFIX: one `listen ADDRESS SUFFIX;` line per address in
+# the comma-separated value of VARIABLE in the env file (as Berth's config reads it).
+listen_lines() {
+  local name=$1 value address addresses
+  value=$(env_get "$name")
+  IFS=, read -ra addresses <<<"${value:-$2}"
+  for address in "${addresses[@]}"; do
+    address=${address//[[:space:]]/}
+    [ -n "$address" ] || continue
+    [[ $address =~ ^([0-9]{1,3}(\.[0-9]{1,3}){3}:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}$ ]] ||
+      die "$name in $ENV_FILE must be ports or address:port values separated by commas, such as 80,[::]:80 (not $address)"
+    printf '    listen %s%s;\n' "$address" "${3:+ $3}"
+  done
+}
+
+# The web UI and API through nginx, the default server for unknown hosts, and the include
+# of Berth's vhosts. Debian's nginx.conf includes conf.d/*.conf inside http {}.
 write_nginx_conf() {
-  local url host port
+  local url host port listen listen_default listen_tls
   url=$(env_get BERTH_PUBLIC_URL)
   host=${url#*://}
   host=${host%%/*}
   host=${host%:*}
   port=$(env_get BERTH_PORT)
+  listen=$(listen_lines BERTH_NGINX_LISTEN 80)
+  listen_default=$(listen_lines BERTH_NGINX_LISTEN 80 default_server)
+  listen_tls=$(listen_lines BERTH_NGINX_LISTEN_TLS 443 "ssl default_server")
   write_file 0644 root root "$(p "$NGINX_CONF")" <<EOF
-# Written by install.sh: Berth's web UI and API, and the sites Berth publishes.
+# Written by install.sh: Berth's web UI and API, the sites Berth publishes, and Berth's
+# answer for every other host name.
 server {
-    listen 80;
-    listen [::]:80;
+$listen
     server_name $host;
     # Uploads are limited by Berth itself (BERTH_MAX_BUNDLE_BYTES).
     client_max_body_size 0;
@@ -551,8 +709,45 @@ server {
     }
 }
 
+# Host names no site answers to get Berth's "no such site" page (404); over TLS the
+# handshake is refused, since no certificate could match them.
+server {
+$listen_default
+$listen_tls
+    server_name _;
+    server_tokens off;
+    ssl_reject_handshake on;
+    root $(dirname "$NO_SITE_PAGE");
+    error_page 404 /$(basename "$NO_SITE_PAGE");
+    location / {
+        return 404;
+    }
+    location = /$(basename "$NO_SITE_PAGE") {
+        internal;
+        add_header Cache-Control "no-cache" always;
+    }
+}
+
 include $SITES_ENABLED/*.conf;
 EOF
+}
+
+# Debian's default site claims default_server on port 80 too: it is disabled (its file in
+# sites-available stays), and enabled again by --uninstall.
+disable_debian_default() {
+  local link
+  link=$(p "$DEBIAN_DEFAULT")
+  [ -e "$link" ] || [ -L "$link" ] || return 0
+  say "disabling nginx's default site (Berth answers unknown hosts)"
+  rm -f "$link"
+  printf '%s\n' "$DEBIAN_DEFAULT" | write_file 0644 root root "$(p "$DEBIAN_DEFAULT_MARK")"
+}
+
+enable_debian_default() {
+  local target
+  target=$(p /etc/nginx/sites-available/default)
+  [ -f "$(p "$DEBIAN_DEFAULT_MARK")" ] && [ -f "$target" ] || return 0
+  [ -e "$(p "$DEBIAN_DEFAULT")" ] || ln -s /etc/nginx/sites-available/default "$(p "$DEBIAN_DEFAULT")"
 }
 
 # --- services --------------------------------------------------------------------------
@@ -571,10 +766,38 @@ reload_nginx() {
   fi
 }
 
+# Waits for Berth's /healthz (up to a minute); fails at once if the unit stops running.
+wait_healthy() {
+  local port host i
+  port=$(env_get BERTH_PORT)
+  host=$(env_get BERTH_HOST)
+  host=${host#[}
+  host=${host%]}
+  case $host in "" | 0.0.0.0 | ::) host=127.0.0.1 ;; *:*) host="[$host]" ;; esac
+  for i in $(seq 120); do
+    curl -fsS -o /dev/null "http://$host:${port:-8080}/healthz" 2>/dev/null && return 0
+    if [ "$i" -eq 120 ] || ! systemctl is-active --quiet berth; then
+      journalctl -u berth -n 30 --no-pager >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# The queue directories, and the path unit that answers Berth's nginx requests.
+start_reload_units() {
+  [ "$NO_START" -eq 0 ] || return 0
+  systemd-tmpfiles --create "$TMPFILES_FILE"
+  systemctl daemon-reload
+  systemctl enable --quiet berth-nginx-reload.path
+  systemctl restart berth-nginx-reload.path
+}
+
 start_berth() {
-  local since port host url link i
+  local since url link i
   if [ "$NO_START" -eq 1 ]; then
-    say "not starting (--no-start); then: systemctl daemon-reload && systemctl enable --now berth"
+    say "not starting (--no-start); then: systemd-tmpfiles --create $TMPFILES_FILE &&"
+    say "  systemctl daemon-reload && systemctl enable --now berth-nginx-reload.path berth"
     return 0
   fi
   systemctl daemon-reload
@@ -582,20 +805,12 @@ start_berth() {
   since=$(date +%s)
   say "starting berth.service"
   systemctl restart berth
-  port=$(env_get BERTH_PORT)
-  host=$(env_get BERTH_HOST)
-  host=${host#[}
-  host=${host%]}
-  case $host in "" | 0.0.0.0 | ::) host=127.0.0.1 ;; *:*) host="[$host]" ;; esac
+  if ! wait_healthy; then
+    roll_back || die "Berth did not come up; see: journalctl -u berth"
+    die "the new version did not come up, the previous one runs again; see: journalctl -u berth"
+  fi
+  rm -rf "$(p "$APP_DIR").old" "$(p "$UNIT_FILE").old"
   url=$(env_get BERTH_PUBLIC_URL)
-  for i in $(seq 120); do
-    curl -fsS -o /dev/null "http://$host:${port:-8080}/healthz" 2>/dev/null && break
-    if [ "$i" -eq 120 ] || ! systemctl is-active --quiet berth; then
-      journalctl -u berth -n 30 --no-pager >&2 || true
-      die "Berth did not come up; see: journalctl -u berth"
-    fi
-    sleep 0.5
-  done
   say "Berth is up at $url"
   for i in $(seq 10); do
     link=$(journalctl -u berth --since "@$since" -o cat --no-pager 2>/dev/null |
@@ -629,15 +844,19 @@ do_install() {
   write_env_file
   install_app
   write_unit
-  write_sudoers
+  write_reload_units
+  # The sudo rule of earlier versions: Berth no longer uses sudo.
+  rm -f "$(p "$OLD_SUDOERS_FILE")"
   write_cli
   write_nginx_conf
+  disable_debian_default
   # Berth's vhosts pick caching and SPA behaviour with regex maps: JIT makes them cheap
   write_file 0644 root root "$(p "$NGINX_MAIN_CONF")" <<EOF
 # Written by install.sh for Berth.
 pcre_jit on;
 EOF
   reload_nginx
+  start_reload_units
   start_berth
   say "installed: configuration $ENV_FILE, data $DATA_DIR, logs: journalctl -u berth"
   say "DNS: point $(env_get BERTH_BASE_DOMAIN) and *.$(env_get BERTH_BASE_DOMAIN) at this server"
@@ -646,8 +865,9 @@ EOF
 do_uninstall() {
   local dir file sites
   if [ "$NO_START" -eq 0 ] && command -v systemctl >/dev/null; then
-    systemctl disable --now berth 2>/dev/null || true
+    systemctl disable --now berth berth-nginx-reload.path berth-nginx-reload.service 2>/dev/null || true
   fi
+  enable_debian_default
   # Vhosts Berth wrote wherever the env file told it to, then the installer's own files.
   for sites in "$(env_get BERTH_NGINX_SITES_AVAILABLE)" "$(env_get BERTH_NGINX_SITES_ENABLED)" \
     /etc/nginx/sites-available /etc/nginx/sites-enabled; do
@@ -656,10 +876,11 @@ do_uninstall() {
       if [ -e "$file" ] || [ -L "$file" ]; then rm -f "$file"; fi
     done
   done
-  for file in "$UNIT_FILE" "$SUDOERS_FILE" "$CLI_FILE" "$NGINX_CONF" "$NGINX_MAIN_CONF"; do
+  for file in "$UNIT_FILE" "$UNIT_FILE.old" "$RELOAD_SERVICE" "$RELOAD_PATH" "$TMPFILES_FILE" \
+    "$OLD_SUDOERS_FILE" "$CLI_FILE" "$NGINX_CONF" "$NGINX_MAIN_CONF"; do
     rm -f "$(p "$file")"
   done
-  for dir in "$NGINX_DIR" "$APP_DIR" "$APP_DIR.new" "$APP_DIR.old"; do
+  for dir in "$NGINX_DIR" "$APP_DIR" "$APP_DIR.new" "$APP_DIR.old" "$APP_DIR.failed" "$CONTROL_DIR"; do
     rm -rf "$(p "$dir")"
   done
   if [ "$NO_START" -eq 0 ] && command -v systemctl >/dev/null; then

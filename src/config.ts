@@ -13,6 +13,24 @@ const bytes = (name: string, fallback: number) =>
 
 const MiB = 1024 * 1024;
 
+const LISTEN = String.raw`(?:[0-9.]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}`;
+
+/** nginx listen values, comma-separated: "80", "80,[::]:80", "127.0.0.1:8080". */
+const listenList = (name: string, fallback: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^\\s*${LISTEN}(?:\\s*,\\s*${LISTEN})*\\s*$`),
+      `${name} must be a port or address:port, or several separated by commas (such as 80,[::]:80)`,
+    )
+    .default(fallback);
+
+const splitList = (text: string) =>
+  text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 const count = (name: string, min: number, fallback: number) =>
   z.coerce
     .number({ error: `${name} must be a number` })
@@ -64,20 +82,8 @@ const schema = z.object({
   BERTH_NGINX_SITES_AVAILABLE: z.string().min(1).default("/etc/nginx/sites-available"),
   BERTH_NGINX_SITES_ENABLED: z.string().min(1).default("/etc/nginx/sites-enabled"),
   BERTH_NGINX_RELOAD: z.string().default(""),
-  BERTH_NGINX_LISTEN: z
-    .string()
-    .regex(
-      /^([0-9.]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/,
-      "BERTH_NGINX_LISTEN must be a port or address:port",
-    )
-    .default("80"),
-  BERTH_NGINX_LISTEN_TLS: z
-    .string()
-    .regex(
-      /^([0-9.]+:|\[[0-9a-fA-F:]+\]:)?\d{1,5}$/,
-      "BERTH_NGINX_LISTEN_TLS must be a port or address:port",
-    )
-    .default("443"),
+  BERTH_NGINX_LISTEN: listenList("BERTH_NGINX_LISTEN", "80"),
+  BERTH_NGINX_LISTEN_TLS: listenList("BERTH_NGINX_LISTEN_TLS", "443"),
   BERTH_PUBLIC_IPV4: z.ipv4({ error: "BERTH_PUBLIC_IPV4 must be an IPv4 address" }).optional(),
   BERTH_PUBLIC_IPV6: z.ipv6({ error: "BERTH_PUBLIC_IPV6 must be an IPv6 address" }).optional(),
   BERTH_DNS_CNAME_TARGET: z
@@ -212,8 +218,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         reload: v.BERTH_NGINX_RELOAD
           ? argv(v.BERTH_NGINX_RELOAD)
           : [v.BERTH_NGINX_BIN, ...argv(v.BERTH_NGINX_ARGS), "-s", "reload"],
-        listen: v.BERTH_NGINX_LISTEN,
-        listenTls: v.BERTH_NGINX_LISTEN_TLS,
+        listenAll: Object.freeze(splitList(v.BERTH_NGINX_LISTEN)),
+        listenTlsAll: Object.freeze(splitList(v.BERTH_NGINX_LISTEN_TLS)),
+        listen: splitList(v.BERTH_NGINX_LISTEN)[0] ?? "80",
+        listenTls: splitList(v.BERTH_NGINX_LISTEN_TLS)[0] ?? "443",
       }),
       publicIpv4: v.BERTH_PUBLIC_IPV4 ?? null,
       publicIpv6: v.BERTH_PUBLIC_IPV6 ?? null,

@@ -16,6 +16,10 @@ export type EdgeConfig = Readonly<{
     sitesEnabled: string;
     /** How to reload; defaults to `<command> -s reload`. */
     reload: string[];
+    /** Every address vhosts listen on for HTTP (BERTH_NGINX_LISTEN), and for HTTPS. */
+    listenAll: readonly string[];
+    listenTlsAll: readonly string[];
+    /** The first of each: where Berth itself sends requests to check what nginx serves. */
     listen: string;
     listenTls: string;
   }>;

@@ -10,6 +10,9 @@ import { freePort } from "./server.ts";
 
 export const NGINX_BIN = process.env.BERTH_TEST_NGINX ?? "/usr/sbin/nginx";
 
+/** Whether this kernel has IPv6 (sites then listen on [::1] too). */
+export const HAS_IPV6 = fs.existsSync("/proc/net/if_inet6");
+
 export type NginxResponse = {
   status: number;
   /** Lower-case header names; repeated headers joined with ", ". */
@@ -235,6 +238,10 @@ export async function startNginx(opts: { pcreJit?: boolean } = {}): Promise<Priv
         sitesAvailable,
         sitesEnabled,
         reload: [...command, "-s", "reload"],
+        // sites listen on IPv6 loopback too, where the kernel has IPv6 (BERTH_NGINX_LISTEN
+        // takes several addresses)
+        listenAll: [`127.0.0.1:${port}`, ...(HAS_IPV6 ? [`[::1]:${port}`] : [])],
+        listenTlsAll: [`127.0.0.1:${tlsPort}`],
         listen: `127.0.0.1:${port}`,
         listenTls: `127.0.0.1:${tlsPort}`,
       },

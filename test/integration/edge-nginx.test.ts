@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { renderVhost } from "../../src/adapters/nginx/render.ts";
@@ -14,7 +15,7 @@ import {
   uploadZip,
   waitForDeployment,
 } from "../helpers/app.ts";
-import { type PrivateNginx, startNginx } from "../helpers/nginx.ts";
+import { HAS_IPV6, type PrivateNginx, startNginx } from "../helpers/nginx.ts";
 
 let ngx: PrivateNginx;
 let t: TestApp;
@@ -116,6 +117,31 @@ describe("custom domains through nginx", () => {
     // an unknown host gets nginx's default server, never a site
     expect((await ngx.request("other.example.test", "/")).status).toBe(404);
   });
+
+  it.skipIf(!HAS_IPV6)(
+    "serves the site over IPv6 too (every BERTH_NGINX_LISTEN address)",
+    async () => {
+      await createSite();
+      await deploy({ "index.html": "<h1>over v6</h1>" });
+      await addServed("shop.example.test");
+      for (const host of [ENV_HOST, "shop.example.test"]) {
+        const body = await new Promise<string>((resolve, reject) => {
+          const req = http.get(
+            { host: "::1", port: ngx.port, path: "/", headers: { host } },
+            (res) => {
+              let text = "";
+              res.on("data", (d) => {
+                text += d;
+              });
+              res.on("end", () => resolve(`${res.statusCode} ${text}`));
+            },
+          );
+          req.on("error", reject);
+        });
+        expect(body).toBe("200 <h1>over v6</h1>");
+      }
+    },
+  );
 
   it("takes a removed domain away from nginx", async () => {
     await createSite();
@@ -400,8 +426,8 @@ describe("a change nginx refuses leaves everything as it was", () => {
         root: "/srv/x",
         acmeWebroot: "/srv/acme",
         spaFallback: false,
-        listen: "80",
-        listenTls: "443",
+        listen: ["80"],
+        listenTls: ["443"],
         names: [{ name: "evil.test; include /etc/passwd", cert: null }],
         redirects: [],
       }),

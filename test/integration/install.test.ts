@@ -1,59 +1,26 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
+import {
+  at,
+  exists,
+  has,
+  install,
+  installOk,
+  mode,
+  parseEnv,
+  read,
+  removeTempRoots,
+  script,
+  tempRoot,
+} from "../helpers/install-root.ts";
 
-// install.sh runs for real, but only in its partial mode: every file goes under a temp
-// root, and no package, user, systemctl, journalctl or nginx reload is touched.
-const repo = path.resolve(import.meta.dirname, "../..");
-const script = path.join(repo, "install.sh");
-const partial = ["--no-start", "--no-packages", "--no-user"];
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
-});
-
-const has = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
-
-function tempRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-install-"));
-  roots.push(root);
-  return root;
-}
-
-function install(root: string, ...args: string[]) {
-  return spawnSync("bash", [script, "--root", root, ...partial, ...args], {
-    env: { PATH: process.env.PATH ?? "", LANG: "C" },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
-
-function installOk(root: string, ...args: string[]) {
-  const run = install(root, ...args);
-  // Kept values are reported; so is a Node on PATH that the service could not run.
-  expect(run.stderr.replace(/^berth: warning: (keeping|no Node) .*\n/gm, "")).toBe("");
-  expect(run.status).toBe(0);
-  return run;
-}
-
-const at = (root: string, file: string) => path.join(root, file);
-const read = (root: string, file: string) => fs.readFileSync(at(root, file), "utf8");
-const mode = (root: string, file: string) => fs.statSync(at(root, file)).mode & 0o7777;
-const exists = (root: string, file: string) => fs.existsSync(at(root, file));
-
-/** Reads an env file the way systemd's EnvironmentFile= does for the syntax install.sh writes. */
-function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (match?.[1] && match[2] !== undefined) env[match[1]] = match[2].replace(/^"(.*)"$/, "$1");
-  }
-  return env;
-}
+// install.sh runs for real, in its partial mode (see helpers/install-root.ts); upgrades
+// and uninstall are in install-upgrade.test.ts, the units in install-units.test.ts, and
+// the whole flow under real systemd in install-systemd.test.ts.
+afterAll(removeTempRoots);
 
 const unitLines = (root: string) =>
   read(root, "etc/systemd/system/berth.service")
@@ -107,7 +74,7 @@ describe("install.sh into a temp root", () => {
     env = parseEnv(envText);
   });
 
-  it("writes an env file, 0640, that Berth's own config accepts, for nginx behind sudo", () => {
+  it("writes an env file, 0640, that Berth's own config accepts, for nginx through the oneshot", () => {
     expect(first.stdout).toContain("not starting (--no-start)");
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
     expect(mode(root, "etc/berth")).toBe(0o750);
@@ -123,37 +90,17 @@ describe("install.sh into a temp root", () => {
     expect(env.BERTH_SECRET_KEY).toMatch(/^[0-9a-f]{64}$/);
     const config = loadConfig(env);
     expect(config.edge.mode).toBe("nginx");
-    expect(config.edge.nginx.command).toEqual(["/usr/bin/sudo", "-n", "/usr/sbin/nginx"]);
+    expect(config.edge.nginx.command).toEqual(["/opt/berth/bin/berth-nginx-request"]);
     expect(config.edge.nginx.reload).toEqual([
-      "/usr/bin/sudo",
-      "-n",
-      "/usr/sbin/nginx",
+      "/opt/berth/bin/berth-nginx-request",
       "-s",
       "reload",
     ]);
+    const v6 = fs.existsSync("/proc/net/if_inet6");
+    expect(config.edge.nginx.listenAll).toEqual(v6 ? ["80", "[::]:80"] : ["80"]);
+    expect(config.edge.nginx.listenTlsAll).toEqual(v6 ? ["443", "[::]:443"] : ["443"]);
     expect(config.edge.nginx.sitesAvailable).toBe("/etc/nginx/berth/sites-available");
     expect(config.edge.nginx.sitesEnabled).toBe("/etc/nginx/berth/sites-enabled");
-  });
-
-  it("writes a sudo rule, 0440, for exactly nginx -t and nginx -s reload, as Berth runs them", () => {
-    expect(mode(root, "etc/sudoers.d/berth")).toBe(0o440);
-    const rules = read(root, "etc/sudoers.d/berth")
-      .split("\n")
-      .filter((line) => line && !line.startsWith("#"));
-    expect(rules).toEqual([
-      "berth ALL=(root) NOPASSWD: /usr/sbin/nginx -t, /usr/sbin/nginx -s reload",
-    ]);
-    // What Berth runs through sudo is what the rule allows, word for word.
-    const config = loadConfig(env);
-    const viaSudo = (argv: readonly string[]) => argv.slice(2).join(" ");
-    expect(config.edge.nginx.command.slice(0, 2)).toEqual(["/usr/bin/sudo", "-n"]);
-    expect(viaSudo([...config.edge.nginx.command, "-t"])).toBe("/usr/sbin/nginx -t");
-    expect(viaSudo(config.edge.nginx.reload)).toBe("/usr/sbin/nginx -s reload");
-  });
-
-  it.skipIf(!has("visudo"))("writes a sudo rule that visudo accepts", () => {
-    const run = spawnSync("visudo", ["-cf", at(root, "etc/sudoers.d/berth")], { encoding: "utf8" });
-    expect(run.status).toBe(0);
   });
 
   it("writes a hardened unit that runs Node on /opt/berth as berth with the env file", () => {
@@ -166,7 +113,8 @@ describe("install.sh into a temp root", () => {
       "Restart=on-failure",
       "RestartPreventExitStatus=2",
       "UMask=0027",
-      "NoNewPrivileges=no",
+      "NoNewPrivileges=yes",
+      "CapabilityBoundingSet=",
       "ProtectSystem=strict",
       "ProtectHome=yes",
       "PrivateTmp=yes",
@@ -176,18 +124,17 @@ describe("install.sh into a temp root", () => {
       "ProtectKernelLogs=yes",
       "ProtectControlGroups=yes",
       "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
-      "RestrictNamespaces=yes",
+      "RestrictNamespaces=user mnt pid ipc uts net cgroup",
       "RestrictSUIDSGID=yes",
       "LockPersonality=yes",
       "SystemCallFilter=@system-service",
-      "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE",
       "WantedBy=multi-user.target",
     ]) {
       expect(lines).toContain(line);
     }
     const exec = lines.find((line) => line.startsWith("ExecStart="));
     expect(exec).toMatch(/^ExecStart=\/\S+\/node \/opt\/berth\/src\/main\.ts$/);
-    // V8's JIT needs writable executable memory; PrivateUsers= would break sudo.
+    // V8's JIT needs writable executable memory; PrivateUsers= would hide the berth user.
     expect(lines.some((line) => line.startsWith("MemoryDenyWriteExecute="))).toBe(false);
     expect(lines.some((line) => line.startsWith("PrivateUsers="))).toBe(false);
     // Berth can write its data and its vhosts, and nothing else of the system.
@@ -198,6 +145,7 @@ describe("install.sh into a temp root", () => {
       env.BERTH_DATA_DIR,
       env.BERTH_NGINX_SITES_AVAILABLE,
       env.BERTH_NGINX_SITES_ENABLED,
+      "/run/berth-nginx/requests",
     ]) {
       expect(writable).toContain(dir);
     }
@@ -214,8 +162,8 @@ describe("install.sh into a temp root", () => {
     if (security.status === 0 && exposure?.[1]) expect(Number(exposure[1])).toBeLessThan(3.5);
   });
 
-  it("makes the data directory 0750 and lets only nginx's group into sites/ and acme/", () => {
-    expect(mode(root, "var/lib/berth")).toBe(0o750);
+  it("makes the data directory 0710 and lets only nginx's group into sites/ and acme/", () => {
+    expect(mode(root, "var/lib/berth")).toBe(0o710);
     expect(mode(root, "var/lib/berth/sites")).toBe(0o2750);
     expect(mode(root, "var/lib/berth/acme")).toBe(0o2750);
     expect(mode(root, "etc/nginx/berth/sites-available")).toBe(0o755);
@@ -251,6 +199,17 @@ describe("install.sh into a temp root", () => {
     expect(conf).toContain("server_name apps.example.test;");
     expect(conf).toContain("proxy_pass http://127.0.0.1:8080;");
     expect(conf).toContain(`include ${env.BERTH_NGINX_SITES_ENABLED}/*.conf;`);
+    // unknown hosts: Berth's own page, on every listen address, plain and TLS
+    for (const address of (env.BERTH_NGINX_LISTEN ?? "").split(",")) {
+      expect(conf).toContain(`listen ${address};`);
+      expect(conf).toContain(`listen ${address} default_server;`);
+    }
+    for (const address of (env.BERTH_NGINX_LISTEN_TLS ?? "").split(",")) {
+      expect(conf).toContain(`listen ${address} ssl default_server;`);
+    }
+    expect(conf).toContain("error_page 404 /no-such-site.html;");
+    expect(conf).toContain("root /opt/berth/public;");
+    expect(exists(root, "opt/berth/public/no-such-site.html")).toBe(true);
   });
 
   it.skipIf(!has("nginx") || !fs.existsSync("/proc/net/if_inet6"))(
@@ -282,7 +241,9 @@ http {
     const files = [
       "etc/berth/berth.env",
       "etc/systemd/system/berth.service",
-      "etc/sudoers.d/berth",
+      "etc/systemd/system/berth-nginx-reload.service",
+      "etc/systemd/system/berth-nginx-reload.path",
+      "etc/tmpfiles.d/berth.conf",
       "etc/nginx/conf.d/berth.conf",
       "usr/local/bin/berth",
     ];
@@ -290,7 +251,6 @@ http {
     installOk(root, "--domain", "apps.example.test", "--acme-email", "ops@example.test");
     expect(files.map((file) => read(root, file))).toEqual(before);
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
-    expect(mode(root, "etc/sudoers.d/berth")).toBe(0o440);
 
     // Other flags on a re-run never overwrite a value; they are reported as kept.
     const again = installOk(root, "--domain", "other.example.test", "--port", "9090");
@@ -313,56 +273,5 @@ http {
     const text = read(root, "etc/berth/berth.env");
     expect(text).toBe(`${older}\nBERTH_SECRET_KEY=${existingKey}\nBERTH_LOG_LEVEL=info\n`);
     expect(mode(root, "etc/berth/berth.env")).toBe(0o640);
-  });
-});
-
-describe("install.sh --uninstall in a temp root", () => {
-  it("removes the installation, keeps data and configuration, and --purge removes those too", () => {
-    const root = tempRoot();
-    installOk(root, "--domain", "apps.example.test");
-    // What Berth and an operator would have left behind.
-    fs.writeFileSync(at(root, "etc/nginx/berth/sites-available/berth-site.conf"), "server {}\n");
-    fs.symlinkSync(
-      "../sites-available/berth-site.conf",
-      at(root, "etc/nginx/berth/sites-enabled/berth-site.conf"),
-    );
-    fs.mkdirSync(at(root, "etc/nginx/sites-available"), { recursive: true });
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/berth-old.conf"), "server {}\n");
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/berth.conf"), "map $host $x {}\n");
-    fs.writeFileSync(at(root, "etc/nginx/sites-available/default"), "server {}\n");
-    fs.writeFileSync(at(root, "var/lib/berth/berth.db"), "data");
-    const envText = read(root, "etc/berth/berth.env");
-
-    const run = install(root, "--uninstall");
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    for (const gone of [
-      "etc/systemd/system/berth.service",
-      "etc/sudoers.d/berth",
-      "usr/local/bin/berth",
-      "etc/nginx/conf.d/berth.conf",
-      "etc/nginx/berth",
-      "etc/nginx/sites-available/berth-old.conf",
-      "etc/nginx/sites-available/berth.conf",
-      "opt/berth",
-    ]) {
-      expect(exists(root, gone), gone).toBe(false);
-    }
-    expect(read(root, "etc/nginx/sites-available/default")).toBe("server {}\n");
-    expect(read(root, "var/lib/berth/berth.db")).toBe("data");
-    expect(read(root, "etc/berth/berth.env")).toBe(envText);
-
-    // Reinstalling picks the kept configuration up: no --domain needed.
-    installOk(root);
-    expect(read(root, "etc/berth/berth.env")).toBe(envText);
-    expect(exists(root, "etc/systemd/system/berth.service")).toBe(true);
-
-    const purge = install(root, "--uninstall", "--purge");
-    expect(purge.stderr).toBe("");
-    expect(purge.status).toBe(0);
-    for (const gone of ["var/lib/berth", "etc/berth", "opt/berth", "etc/sudoers.d/berth"]) {
-      expect(exists(root, gone), gone).toBe(false);
-    }
-    expect(exists(root, "etc/nginx/sites-available/default")).toBe(true);
   });
 });

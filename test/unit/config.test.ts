@@ -26,6 +26,17 @@ describe("config", () => {
     expect(c.publicUrl).toBe("https://berth.example.com");
     expect(c.limits.maxBundleBytes).toBe(1000);
   });
+  it("takes several nginx listen addresses, the first one for Berth's own checks", () => {
+    const c = loadConfig({
+      BERTH_NGINX_LISTEN: "80, [::]:80",
+      BERTH_NGINX_LISTEN_TLS: "127.0.0.1:8443,[::1]:8443",
+    });
+    expect(c.edge.nginx.listenAll).toEqual(["80", "[::]:80"]);
+    expect(c.edge.nginx.listen).toBe("80");
+    expect(c.edge.nginx.listenTlsAll).toEqual(["127.0.0.1:8443", "[::1]:8443"]);
+    expect(c.edge.nginx.listenTls).toBe("127.0.0.1:8443");
+    expect(loadConfig({}).edge.nginx.listenAll).toEqual(["80"]);
+  });
   it("reads the sandbox settings, on with limits by default", () => {
     expect(loadConfig({}).sandbox).toEqual({
       mode: "on",
@@ -54,6 +65,10 @@ describe("config", () => {
     ["BERTH_MAX_BUNDLE_BYTES", "-1"],
     ["BERTH_LOG_LEVEL", "loud"],
     ["BERTH_DEFAULT_RETENTION", "0"],
+    ["BERTH_NGINX_LISTEN", "80 default_server"],
+    ["BERTH_NGINX_LISTEN", "80,,443"],
+    ["BERTH_NGINX_LISTEN", "80;[::]:80"],
+    ["BERTH_NGINX_LISTEN_TLS", "443,::443"],
     ["BERTH_SANDBOX", "maybe"],
     ["BERTH_SANDBOX_PROCESSES", "2"],
     ["BERTH_SANDBOX_MEMORY_MB", "lots"],

@@ -26,8 +26,8 @@ const input = (over: Partial<VhostInput> = {}): VhostInput => ({
   root: "/srv/berth/sites/site/production/current",
   acmeWebroot: "/srv/berth/acme",
   spaFallback: false,
-  listen: "80",
-  listenTls: "443",
+  listen: ["80"],
+  listenTls: ["443"],
   names: [
     { name: "production--site.apps.example.com", cert: null },
     { name: "shop.example.com", cert: null },
@@ -52,6 +52,28 @@ describe("renderVhost", () => {
     expect(text.match(/server \{/g)).toHaveLength(1);
   });
 
+  it("listens on every address it is given, IPv4 and IPv6, plain and TLS", () => {
+    const cert = { fullchain: "/c/fullchain.pem", key: "/c/privkey.pem" };
+    const text = renderVhost(
+      input({
+        listen: ["80", "[::]:80"],
+        listenTls: ["443", "[::]:443"],
+        names: [
+          { name: "production--site.apps.example.com", cert: null },
+          { name: "shop.example.com", cert },
+        ],
+        redirects: [{ from: "www.shop.example.com", to: "shop.example.com", cert }],
+      }),
+    );
+    // the plain server, the redirecting HTTP server of the certified name, the www redirect
+    expect(text.match(/ {2}listen 80;\n {2}listen \[::\]:80;\n/g)).toHaveLength(3);
+    // the TLS server of the name and of its www redirect
+    expect(
+      text.match(/ {2}listen 443 ssl http2;\n {2}listen \[::\]:443 ssl http2;\n/g),
+    ).toHaveLength(2);
+    expect(text).toContain("return 301 https://$host$request_uri;");
+  });
+
   it("switches the SPA fallback on", () => {
     expect(renderVhost(input({ spaFallback: true }))).toContain('set $berth_spa "1";');
   });
@@ -73,7 +95,7 @@ describe("renderVhost", () => {
     };
     const text = renderVhost(
       input({
-        listenTls: "127.0.0.1:8443",
+        listenTls: ["127.0.0.1:8443"],
         names: [
           { name: "production--site.apps.example.com", cert: null },
           { name: "shop.example.com", cert },
@@ -93,7 +115,7 @@ describe("renderVhost", () => {
   it("redirects www over plain HTTP to the plain name, with a non-standard port", () => {
     const text = renderVhost(
       input({
-        listen: "127.0.0.1:8080",
+        listen: ["127.0.0.1:8080"],
         redirects: [{ from: "www.shop.example.com", to: "shop.example.com", cert: null }],
       }),
     );
@@ -128,9 +150,11 @@ describe("renderVhost", () => {
     ["a root with ..", { root: "/srv/../etc" }],
     ["a root with a newline", { root: "/srv/x\nroot /" }],
     ["an ACME webroot with a space", { acmeWebroot: "/srv/a b" }],
-    ["a listen with words", { listen: "80 default_server" }],
-    ["port 0", { listen: "0" }],
-    ["port 70000", { listenTls: "70000" }],
+    ["a listen with words", { listen: ["80 default_server"] }],
+    ["a listen with a comma", { listen: ["80,443"] }],
+    ["no listen address", { listen: [] }],
+    ["port 0", { listen: ["80", "0"] }],
+    ["port 70000", { listenTls: ["70000"] }],
     ["a negative generation", { generation: -1 }],
     ["a fractional generation", { generation: 1.5 }],
     [
@@ -160,7 +184,7 @@ describe("renderPreviews", () => {
     const text = renderPreviews({
       service: "site",
       baseDomain: "apps.example.com",
-      listen: "80",
+      listen: ["80", "[::]:80"],
       acmeWebroot: "/srv/acme",
       environments: [
         {
@@ -179,10 +203,11 @@ describe("renderPreviews", () => {
     expect(text).toContain('set $berth_spa "1";');
     expect(text).toContain("root $berth_release;");
     expect(text).not.toContain("X-Berth-Generation");
+    expect(text).toContain("  listen 80;\n  listen [::]:80;\n");
   });
 
   it("refuses an unsafe releases directory or base domain", () => {
-    const base = { service: "site", baseDomain: "localhost", listen: "80", acmeWebroot: "/a" };
+    const base = { service: "site", baseDomain: "localhost", listen: ["80"], acmeWebroot: "/a" };
     expect(() =>
       renderPreviews({
         ...base,

@@ -27,8 +27,10 @@ export type VhostInput = {
   root: string;
   acmeWebroot: string;
   spaFallback: boolean;
-  listen: string;
-  listenTls: string;
+  /** Every HTTP listen address ("80", "[::]:80"); the first decides the port in redirects. */
+  listen: readonly string[];
+  /** Every HTTPS listen address, likewise. */
+  listenTls: readonly string[];
   /** The environment's site label first, then its custom domains. */
   names: { name: string; cert: CertFiles | null }[];
   /** www.<host> → <host>, with the certificate covering www.<host> when there is one. */
@@ -39,7 +41,7 @@ export type VhostInput = {
 export type PreviewsInput = {
   service: string;
   baseDomain: string;
-  listen: string;
+  listen: readonly string[];
   acmeWebroot: string;
   environments: { name: string; releasesDir: string; spaFallback: boolean }[];
 };
@@ -87,9 +89,18 @@ export function listenPort(what: string, value: string): number {
   return port;
 }
 
-function listen(what: string, value: string): string {
-  listenPort(what, value);
-  return value;
+/** A non-empty list of listen values, each checked. */
+function listens(what: string, values: readonly string[]): string[] {
+  if (!Array.isArray(values) || values.length === 0) throw new UnsafeValue(what, values);
+  return values.map((value) => {
+    listenPort(what, value);
+    return value;
+  });
+}
+
+/** The port of the first listen value (redirects name it). */
+function firstPort(what: string, values: readonly string[]): number {
+  return listenPort(what, listens(what, values)[0] as string);
 }
 
 function generation(value: number): string {
@@ -138,8 +149,8 @@ export function renderCommon(): string {
 export function renderVhost(input: VhostInput): string {
   const names = input.names.map((n) => ({ name: serverName(n.name), cert: cert(n.cert) }));
   if (names.length === 0) throw new UnsafeValue("an empty server_name list", "");
-  const httpsPort = portSuffix(listenPort("the TLS listen address", input.listenTls), 443);
-  const httpPort = portSuffix(listenPort("the listen address", input.listen), 80);
+  const httpsPort = portSuffix(firstPort("the TLS listen address", input.listenTls), 443);
+  const httpPort = portSuffix(firstPort("the listen address", input.listen), 80);
   const byName = new Map(names.map((n) => [n.name, n]));
   const redirects = input.redirects.map((r) => {
     const to = byName.get(serverName(r.to));
@@ -160,8 +171,8 @@ export function renderVhost(input: VhostInput): string {
     generation: generation(input.generation),
     root: safePath("the document root", input.root),
     spa: input.spaFallback === true,
-    listen: listen("the listen address", input.listen),
-    listenTls: listen("the TLS listen address", input.listenTls),
+    listen: listens("the listen address", input.listen),
+    listenTls: listens("the TLS listen address", input.listenTls),
     httpsPort,
     plainNames: names.filter((n) => !n.cert).map((n) => n.name),
     secureNames: names.filter((n) => n.cert).map((n) => n.name),
@@ -184,7 +195,7 @@ export function renderPreviews(input: PreviewsInput): string {
     baseDomain: base,
     baseRegex: base.replaceAll(".", "\\."),
     idPattern: ID_PATTERN.source.replace(/^\^/, "").replace(/\$$/, ""),
-    listen: listen("the listen address", input.listen),
+    listen: listens("the listen address", input.listen),
     environments: input.environments.map((e) => ({
       name: name("the environment name", e.name),
       releasesDir: safePath("the releases directory", e.releasesDir),

@@ -75,6 +75,8 @@ export const embeddedEdge: EdgeConfig = {
     sitesAvailable: "/etc/nginx/sites-available",
     sitesEnabled: "/etc/nginx/sites-enabled",
     reload: ["/usr/sbin/nginx", "-s", "reload"],
+    listenAll: ["80"],
+    listenTlsAll: ["443"],
     listen: "80",
     listenTls: "443",
   },

@@ -27,8 +27,8 @@ export function vhostText(
     root: deps.layout.current(service.name, env.name),
     acmeWebroot: deps.layout.acmeWebroot,
     spaFallback: env.spaFallback,
-    listen: deps.edge.nginx.listen,
-    listenTls: deps.edge.nginx.listenTls,
+    listen: deps.edge.nginx.listenAll,
+    listenTls: deps.edge.nginx.listenTlsAll,
     names: [
       { name: host, cert: certificateFor(deps, host) },
       ...domains.map((d) => ({ name: d.hostname, cert: certificateFor(deps, d.hostname) })),
@@ -49,7 +49,7 @@ export function previewsText(deps: EdgeDeps, service: Service, envs: Environment
   return renderPreviews({
     service: service.name,
     baseDomain: deps.baseDomain,
-    listen: deps.edge.nginx.listen,
+    listen: deps.edge.nginx.listenAll,
     acmeWebroot: deps.layout.acmeWebroot,
     environments: envs.map((e) => ({
       name: e.name,
