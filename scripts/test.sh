@@ -18,6 +18,7 @@ need pebble pebble
 need shellcheck shellcheck
 need visudo sudo
 need bwrap bubblewrap
+need systemd-nspawn systemd-container
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
