@@ -101,6 +101,12 @@ const schema = z.object({
     .min(1, "BERTH_DEFAULT_RETENTION must be at least 1")
     .max(1000, "BERTH_DEFAULT_RETENTION must be at most 1000")
     .default(10),
+  // error reports (issue 15)
+  BERTH_REPORT_MAX_EVENT_BYTES: bytes("BERTH_REPORT_MAX_EVENT_BYTES", 1 * MiB),
+  BERTH_REPORT_MAX_ENVELOPE_BYTES: bytes("BERTH_REPORT_MAX_ENVELOPE_BYTES", 20 * MiB),
+  BERTH_REPORT_RATE_PER_MINUTE: bytes("BERTH_REPORT_RATE_PER_MINUTE", 6000),
+  BERTH_REPORT_RETENTION_DAYS: bytes("BERTH_REPORT_RETENTION_DAYS", 30),
+  BERTH_REPORT_EVENTS_PER_GROUP: bytes("BERTH_REPORT_EVENTS_PER_GROUP", 100),
 });
 
 export type Limits = Readonly<{
@@ -156,6 +162,14 @@ export type Config = Readonly<{
   secretKey: string | null;
   edge: EdgeConfig;
   limits: Limits;
+  /** Error reports: limits, rate and retention (see services/reports/settings.ts). */
+  reports: Readonly<{
+    maxEventBytes: number;
+    maxEnvelopeBytes: number;
+    ratePerMinute: number;
+    retentionDays: number;
+    eventsPerGroup: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -218,6 +232,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxEntries: v.BERTH_MAX_ENTRIES,
       maxUncompressedBytes: v.BERTH_MAX_UNCOMPRESSED_BYTES,
       maxCompressionRatio: v.BERTH_MAX_COMPRESSION_RATIO,
+    }),
+    reports: Object.freeze({
+      maxEventBytes: v.BERTH_REPORT_MAX_EVENT_BYTES,
+      maxEnvelopeBytes: v.BERTH_REPORT_MAX_ENVELOPE_BYTES,
+      ratePerMinute: v.BERTH_REPORT_RATE_PER_MINUTE,
+      retentionDays: v.BERTH_REPORT_RETENTION_DAYS,
+      eventsPerGroup: v.BERTH_REPORT_EVENTS_PER_GROUP,
     }),
   });
 }

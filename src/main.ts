@@ -12,6 +12,7 @@ import { openDeps } from "./services/deps.ts";
 import { syncEdge } from "./services/edge.ts";
 import { httpProbe, probeAddress } from "./services/health.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
+import { createReports, startReportRetention } from "./services/reports/core.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -46,7 +47,11 @@ async function main(): Promise<void> {
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
   const setupToken = setup.issue();
+  // error reports (issue 15)
+  const reports = createReports(deps, config.reports);
+  const stopReportRetention = startReportRetention(reports);
   const app = createApp({
+    reports,
     setup,
     deps,
     urls: createUrls(config.publicUrl, config.baseDomain),
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     server.close();
+    stopReportRetention();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
     void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {

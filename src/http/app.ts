@@ -1,10 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { createReports } from "../services/reports/core.ts";
+import { defaultReportSettings } from "../services/reports/settings.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
+// error reports (issue 15)
+import { reportIngestRoutes } from "./reports/ingest-routes.ts";
+import { reportsApi } from "./reports/reports-api.ts";
 import { authApi } from "./routes/auth-api.ts";
 import { authRoutes } from "./routes/auth-ui.ts";
 import { buildsApi } from "./routes/builds-api.ts";
@@ -28,8 +33,12 @@ export function createApp(h: HttpDeps): Hono<Env> {
     if (served) return served;
     await next();
   });
-  app.use("*", requestLog(logger));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+  // error reports: the DSN key authenticates each event, so the intake runs ahead of the
+  // request log, sign-in and the audit trail (an event is not an action worth a row)
+  const reports = h.reports ?? createReports(h.deps, defaultReportSettings);
+  reportIngestRoutes(app, reports);
+  app.use("*", requestLog(logger));
   const cookie = sessionCookie(h.publicUrl);
   app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
   app.use("*", requireSignIn());
@@ -55,6 +64,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   certificatesApi(api, h);
   authApi(api, h);
   settingsApi(api, h);
+  reportsApi(api, h, reports);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Setup } from "../services/auth/setup.ts";
 import type { Deps } from "../services/deps.ts";
+import type { ReportsCore } from "../services/reports/core.ts";
 import type { AuthVars } from "./middleware/auth.ts";
 import type { RequestVars } from "./middleware/request-log.ts";
 import type { Urls } from "./present.ts";
@@ -14,6 +15,8 @@ export type HttpDeps = {
   setup: Setup;
   /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** Error reporting (main.ts passes its configured one; tests get the defaults). */
+  reports?: ReportsCore;
 };
 
 export type Env = { Variables: RequestVars & AuthVars };
