@@ -86,7 +86,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   systemRoutes(app);
   hookRoutes(app, h);
   authRoutes(app, h, cookie);
-  uiRoutes(app, h);
+  uiRoutes(app, { ...h, reports });
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

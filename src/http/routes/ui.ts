@@ -3,6 +3,8 @@ import { DomainError } from "../../domain/errors.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { render } from "../render.ts";
+// error reports (issue 15)
+import { errorsUi } from "../reports/errors-ui.ts";
 import { uiAdmin } from "./ui-admin.ts";
 import { uiBuilds } from "./ui-builds.ts";
 import { uiDeployments } from "./ui-deployments.ts";
@@ -36,5 +38,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiDeployments(ui, h);
   uiAdmin(ui, h);
   uiSettings(ui, h);
+  if (h.reports) errorsUi(ui, h, h.reports);
   app.route("/", ui);
 }

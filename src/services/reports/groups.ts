@@ -1,3 +1,4 @@
+import { isRollbackCandidate } from "../../domain/deployment.ts";
 import { notFound } from "../../domain/errors.ts";
 import {
   type ErrorGroup,
@@ -102,4 +103,29 @@ export function matchRelease(
   return best
     ? { deployment: best, environment: envName(best.environmentId), who: whoOf(best) }
     : null;
+}
+
+/** Where a rollback from a bad release goes: the newest good release before it, same environment. */
+export function rollbackTarget(r: ReportsCore, bad: Deployment): Deployment | null {
+  const list = r.deps.repos.deployments.listForEnvironment(bad.environmentId, 100);
+  return list.find((d) => d.createdAt < bad.createdAt && isRollbackCandidate(d)) ?? null;
+}
+
+const HOUR = 3_600_000;
+
+/** Events per hour over the last `hours` hours, oldest first, for each group. */
+export function hourlyCounts(
+  r: ReportsCore,
+  groupIds: number[],
+  hours = 24,
+): Map<number, number[]> {
+  const end = Math.floor(r.clock() / HOUR) * HOUR;
+  const start = end - (hours - 1) * HOUR;
+  const raw = r.groups.hours(groupIds, start);
+  return new Map(
+    groupIds.map((id) => {
+      const m = raw.get(id);
+      return [id, Array.from({ length: hours }, (_, i) => m?.get(start + i * HOUR) ?? 0)];
+    }),
+  );
 }
