@@ -8,6 +8,7 @@ import type { Build, GitSourceRow } from "../../db/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import type { TaskEnd } from "../../db/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
+import { berthRelease } from "../../domain/reports.ts";
 import { fileBundle, storeBundle } from "../bundle-store.ts";
 import { getEnvironment } from "../catalog.ts";
 import { acceptBundle } from "../deploy.ts";
@@ -79,7 +80,7 @@ export async function runBuild(
   try {
     const secrets = secretValues(deps, source);
     // BERTH_BUILD_ID marks the build's processes, so a restart can tell them from others
-    const env = {
+    const env: Record<string, string> = {
       ...cleanEnv(opts.baseEnv, buildVariables(deps, source)),
       BERTH_BUILD_ID: buildId,
     };
@@ -106,6 +107,8 @@ export async function runBuild(
       stopIfCancelled();
       throw err;
     });
+    // error reports name the commit they came from (docs/ERRORS.md: releases)
+    env.BERTH_RELEASE = berthRelease(null, head.commit);
     builds.update(buildId, {
       commitSha: head.commit,
       commitMessage: head.message.split("\n")[0] ?? null,
