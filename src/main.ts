@@ -8,6 +8,7 @@ import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
 import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
+import { createDashboard, startDashboard } from "./services/dashboard/index.ts";
 import { openDeps } from "./services/deps.ts";
 import { syncEdge } from "./services/edge.ts";
 import { httpProbe, probeAddress } from "./services/health.ts";
@@ -50,8 +51,11 @@ async function main(): Promise<void> {
   // error reports (issue 15)
   const reports = createReports(deps, config.reports);
   const stopReportRetention = startReportRetention(reports);
+  const dashboard = createDashboard(deps, reports);
+  const stopDashboard = startDashboard(dashboard);
   const app = createApp({
     reports,
+    dashboard,
     setup,
     deps,
     urls: createUrls(config.publicUrl, config.baseDomain),
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "stopping");
     server.close();
     stopReportRetention();
+    stopDashboard();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
     void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {

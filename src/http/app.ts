@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { createDashboard } from "../services/dashboard/index.ts";
 import { createReports } from "../services/reports/core.ts";
 import { defaultReportSettings } from "../services/reports/settings.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
@@ -23,7 +24,14 @@ import { siteResponder } from "./routes/sites.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { uiRoutes } from "./routes/ui.ts";
 
-export function createApp(h: HttpDeps): Hono<Env> {
+export function createApp(given: HttpDeps): Hono<Env> {
+  // error reports and the dashboard (issue 15): main.ts passes its own, tests get defaults
+  const reports = given.reports ?? createReports(given.deps, defaultReportSettings);
+  const h: HttpDeps = {
+    ...given,
+    reports,
+    dashboard: given.dashboard ?? createDashboard(given.deps, reports),
+  };
   const logger = h.deps.logger;
   const app = new Hono<Env>();
   const site = siteResponder(h);
@@ -36,7 +44,6 @@ export function createApp(h: HttpDeps): Hono<Env> {
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
   // error reports: the DSN key authenticates each event, so the intake runs ahead of the
   // request log, sign-in and the audit trail (an event is not an action worth a row)
-  const reports = h.reports ?? createReports(h.deps, defaultReportSettings);
   reportIngestRoutes(app, reports);
   app.use("*", requestLog(logger));
   const cookie = sessionCookie(h.publicUrl);
@@ -86,7 +93,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   systemRoutes(app);
   hookRoutes(app, h);
   authRoutes(app, h, cookie);
-  uiRoutes(app, { ...h, reports });
+  uiRoutes(app, h);
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

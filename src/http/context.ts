@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Setup } from "../services/auth/setup.ts";
+import type { Dashboard } from "../services/dashboard/index.ts";
 import type { Deps } from "../services/deps.ts";
 import type { ReportsCore } from "../services/reports/core.ts";
 import type { AuthVars } from "./middleware/auth.ts";
@@ -17,6 +18,8 @@ export type HttpDeps = {
   trustedProxies?: string[];
   /** Error reporting (main.ts passes its configured one; tests get the defaults). */
   reports?: ReportsCore;
+  /** The home page's board, live cue and usage counters (likewise). */
+  dashboard?: Dashboard;
 };
 
 export type Env = { Variables: RequestVars & AuthVars };

@@ -242,3 +242,16 @@ export function createErrorGroupsRepo(db: Db) {
 }
 
 export type ErrorGroupsRepo = ReturnType<typeof createErrorGroupsRepo>;
+
+/** Open groups per service × environment, and how many were first seen since `since`. */
+export function openGroupsByEnvironment(db: Db, since: number) {
+  const rows = db.$client
+    .prepare(
+      `SELECT g.service_id AS serviceId, coalesce(j.value, '') AS environment,
+         count(*) AS open, sum(g.first_seen >= ?) AS fresh
+       FROM error_groups g LEFT JOIN json_each(g.environments) j
+       WHERE g.status = 'unresolved' GROUP BY g.service_id, j.value`,
+    )
+    .all(since) as { serviceId: number; environment: string; open: number; fresh: number }[];
+  return rows;
+}

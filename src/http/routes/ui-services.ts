@@ -10,6 +10,7 @@ import {
   getService,
 } from "../../services/catalog.ts";
 import type { Env, HttpDeps } from "../context.ts";
+import { boardContext, usageContext } from "../dashboard/dashboard-ui.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { render } from "../render.ts";
@@ -53,17 +54,22 @@ export function uiServices(ui: Ui, h: HttpDeps): void {
     const visible = deps.repos.services
       .list()
       .filter((s) => principal && canSeeService(principal, s.name));
-    const services = visible.map((s) => ({
+    // the board below replaces the cards; they remain for an app built without one
+    const services = (h.dashboard ? [] : visible).map((s) => ({
       ...s,
       href: `/services/${s.name}`,
       environments: deps.repos.environments
         .listForService(s.id)
         .map((e) => environmentView(h, s, e)),
     }));
+    // the board: every service × environment, live (issue 15)
+    const board = h.dashboard && boardContext(c, h, h.dashboard);
     return render(c, {
       page: "pages/dashboard.njk",
       partial: "partials/services/_dashboard.njk",
       ctx: {
+        board,
+        usage: h.dashboard && board && usageContext(h, h.dashboard, board),
         title: "Services",
         nav: "services",
         services,

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { DomainError } from "../../domain/errors.ts";
 import type { Env, HttpDeps } from "../context.ts";
+// error reports (issue 15)
+import { dashboardUi } from "../dashboard/dashboard-ui.ts";
 import { statusFor } from "../errors.ts";
 import { render } from "../render.ts";
-// error reports (issue 15)
 import { errorsUi } from "../reports/errors-ui.ts";
 import { uiAdmin } from "./ui-admin.ts";
 import { uiBuilds } from "./ui-builds.ts";
@@ -39,5 +40,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiAdmin(ui, h);
   uiSettings(ui, h);
   if (h.reports) errorsUi(ui, h, h.reports);
+  if (h.dashboard) dashboardUi(ui, h, h.dashboard);
   app.route("/", ui);
 }

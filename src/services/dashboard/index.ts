@@ -1,0 +1,33 @@
+import type { Deps } from "../deps.ts";
+import type { ReportsCore } from "../reports/core.ts";
+import { createReleaseDisk } from "../usage/disk.ts";
+import { createHostSampler } from "../usage/host.ts";
+import { createTraffic } from "../usage/traffic.ts";
+import { createBoard } from "./board.ts";
+import { createPulse } from "./pulse.ts";
+import { dashboardPanels } from "./registry.ts";
+
+/** The home page's parts: the board, its live cue, and the usage counters. */
+export function createDashboard(deps: Deps, reports: ReportsCore) {
+  const board = createBoard(deps, dashboardPanels(deps));
+  const pulse = createPulse(board.version);
+  // an error report shows on the board at once, not at the next tick
+  reports.feed.subscribe("all", () => pulse.poke());
+  return {
+    board,
+    pulse,
+    host: createHostSampler(deps.layout.dataDir),
+    traffic: createTraffic(deps),
+    disk: createReleaseDisk(),
+  };
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;
+
+/** Starts the samplers and the traffic flush (main.ts); returns the stop. */
+export function startDashboard(d: Dashboard): () => void {
+  const stops = [d.host.start(), d.traffic.start()];
+  return () => {
+    for (const stop of stops) stop();
+  };
+}
