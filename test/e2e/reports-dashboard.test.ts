@@ -109,7 +109,8 @@ describe.skipIf(!hasChromium)("error reports and the dashboard in Chromium", () 
   it("the browser SDK on a page Berth serves reports to the service's DSN", async () => {
     const first = await deploy({ "index.html": page_("v1"), "app.js": appJs }, "first release");
     await page.goto(`http://production--web.localhost:${server?.port}/`);
-    await page.waitForFunction(() => document.title !== "app");
+    // the page sets its title once the SDK has flushed (runs in the browser, given as text)
+    await page.waitForFunction('document.title !== "app"');
     expect(await page.title()).toBe("sent");
     const { groups } = (await (await api("/services/web/errors")).json()) as {
       groups: { id: number; title: string; count: number }[];
@@ -137,9 +138,7 @@ describe.skipIf(!hasChromium)("error reports and the dashboard in Chromium", () 
     await row.locator(".panel-errors", { hasText: "1 open · 1 new" }).waitFor();
     await row.locator(".board-live", { hasText: "first release" }).waitFor();
     // a mark on the window: gone if the page reloads
-    await page.evaluate(() => {
-      (window as unknown as { mark: number }).mark = 1;
-    });
+    await page.evaluate("window.mark = 1");
 
     const second = await deploy({ "index.html": page_("v2"), "app.js": appJs }, "second release");
     await row.locator(".board-live", { hasText: "second release" }).waitFor();
@@ -172,7 +171,7 @@ describe.skipIf(!hasChromium)("error reports and the dashboard in Chromium", () 
     );
     expect(res.status).toBe(200);
     await row.locator(".panel-errors", { hasText: "2 open · 2 new" }).waitFor();
-    expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(1);
+    expect(await page.evaluate("window.mark")).toBe(1);
 
     // the error page: stack trace with the app's frame highlighted, then the rollback
     await row.locator(".panel-errors a").click();
