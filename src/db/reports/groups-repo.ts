@@ -89,7 +89,7 @@ export function createErrorGroupsRepo(db: Db) {
   );
   const byId = c.prepare("SELECT * FROM error_groups WHERE id = ?");
 
-  const record = c.transaction((i: RecordInput): RecordResult => {
+  const recordOne = (i: RecordInput): RecordResult => {
     const e = i.event;
     if (seen.get(i.serviceId, e.eventId)) return { duplicate: true };
     const env = e.environment;
@@ -146,10 +146,13 @@ export function createErrorGroupsRepo(db: Db) {
     if (i.user && addUser.run(groupId, i.user).changes > 0) userBump.run(groupId);
     hour.run(groupId, Math.floor(i.now / HOUR) * HOUR);
     return { duplicate: false, groupId, created: !existing, regressed };
-  });
+  };
+  // one transaction for a batch: a commit costs far more than the rows it writes
+  const recordMany = c.transaction((items: RecordInput[]) => items.map(recordOne));
 
   return {
-    record: (i: RecordInput): RecordResult => record.immediate(i),
+    record: (i: RecordInput): RecordResult => recordMany.immediate([i])[0] as RecordResult,
+    recordMany: (items: RecordInput[]): RecordResult[] => recordMany.immediate(items),
     byId(id: number): ErrorGroup | undefined {
       const r = byId.get(id) as GroupRow | undefined;
       return r && toGroup(r);

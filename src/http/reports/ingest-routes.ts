@@ -17,11 +17,13 @@ async function readBounded(c: Context, max: number): Promise<Buffer> {
   const declared = Number(c.req.header("content-length") ?? Number.NaN);
   const refuse = () => tooLarge("envelope_too_large", `A report body may be at most ${max} bytes.`);
   if (declared > max) throw refuse();
-  const body = c.req.raw.body;
-  if (!body) return Buffer.alloc(0);
+  // under the Node server, read the socket's message itself: no web-stream layer per chunk
+  const incoming = (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming;
+  const source = incoming ?? (c.req.raw.body as unknown as AsyncIterable<Uint8Array> | null);
+  if (!source) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of source) {
     size += chunk.length;
     if (size > max) throw refuse();
     chunks.push(chunk);

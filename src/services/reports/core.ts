@@ -5,6 +5,7 @@ import type { Deps } from "../deps.ts";
 import { createBus } from "../log-bus.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import type { ReportSettings } from "./settings.ts";
+import { createWriter } from "./writer.ts";
 
 export type ReportChange = {
   serviceId: number;
@@ -13,22 +14,16 @@ export type ReportChange = {
   regressed: boolean;
 };
 
-/** Error reporting's state: its repos, limits, rate limiter and change feed. */
+/** Error reporting's state: its repos, limits, rate limiter, writer and change feed. */
 export function createReports(
   deps: Deps,
   settings: ReportSettings,
   clock: () => number = Date.now,
 ) {
   const bus = createBus<ReportChange>();
-  return {
-    deps,
-    settings,
-    clock,
-    keys: createReportKeysRepo(deps.db),
-    groups: createErrorGroupsRepo(deps.db),
-    limiter: createRateLimiter(settings.ratePerMinute, clock),
-    /** Every stored event, for live pages (the dashboard). */
-    feed: bus,
+  const groups = createErrorGroupsRepo(deps.db);
+  const writer = createWriter({
+    recordMany: groups.recordMany,
     changed(serviceId: number, res: Exclude<RecordResult, { duplicate: true }>) {
       bus.publish("all", {
         serviceId,
@@ -37,6 +32,33 @@ export function createReports(
         regressed: res.regressed,
       });
     },
+    onError: (err, lost) => deps.logger.error({ err, lost }, "error events could not be stored"),
+  });
+  // every read of groups writes what was already answered first
+  const fresh =
+    <A extends unknown[], R>(fn: (...a: A) => R) =>
+    (...a: A): R => {
+      writer.flush();
+      return fn(...a);
+    };
+  return {
+    deps,
+    settings,
+    clock,
+    keys: createReportKeysRepo(deps.db),
+    groups: {
+      byId: fresh(groups.byId),
+      list: fresh(groups.list),
+      setStatus: fresh(groups.setStatus),
+      hours: fresh(groups.hours),
+      openCounts: fresh(groups.openCounts),
+      events: fresh(groups.events),
+      prune: fresh(groups.prune),
+    },
+    writer,
+    limiter: createRateLimiter(settings.ratePerMinute, clock),
+    /** Every stored event, for live pages (the dashboard). */
+    feed: bus,
   };
 }
 

@@ -35,10 +35,10 @@ function admit(r: ReportsCore, serviceId: number): void {
   if (wait !== null) throw new RateLimited("Too many events for this project; slow down.", wait);
 }
 
-/** Groups and stores one event (once per event_id); returns its id. */
+/** Groups and queues one event for the next write (once per event_id); returns its id. */
 export function storeEvent(r: ReportsCore, serviceId: number, e: ReportEvent): string {
   const { title, culprit } = describe(e);
-  const res = r.groups.record({
+  r.writer.add({
     serviceId,
     key: groupingKey(e),
     title,
@@ -47,7 +47,6 @@ export function storeEvent(r: ReportsCore, serviceId: number, e: ReportEvent): s
     user: userKey(e),
     now: r.clock(),
   });
-  if (!res.duplicate) r.changed(serviceId, res);
   return e.eventId;
 }
 
