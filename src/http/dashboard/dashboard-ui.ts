@@ -11,11 +11,15 @@ import type { Ui } from "../routes/ui-shared.ts";
 const PAGE_SIZE = 200;
 
 function boardQuery(c: Context<Env>) {
-  const page = Number.parseInt(c.req.query("page") ?? "1", 10);
+  const int = (name: string, fallback: number) => {
+    const n = Number.parseInt(c.req.query(name) ?? "", 10);
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  };
   return {
     q: (c.req.query("q") ?? "").trim().slice(0, 100),
-    page: Number.isSafeInteger(page) && page > 0 ? page : 1,
-    pageSize: PAGE_SIZE,
+    page: int("page", 1),
+    // services per page: 200 unless asked for fewer
+    pageSize: Math.min(PAGE_SIZE, Math.max(5, int("per", PAGE_SIZE))),
   };
 }
 
@@ -26,14 +30,18 @@ export function boardContext(c: Context<Env>, h: HttpDeps, d: Dashboard) {
   const p = c.get("principal");
   const query = boardQuery(c);
   const board = d.board.read((name) => Boolean(p && canSeeService(p, name)), query);
-  const search = (page: number) =>
-    `/?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), page: String(page) })}`;
+  const params = (page: number) => ({
+    ...(query.q ? { q: query.q } : {}),
+    ...(query.pageSize !== PAGE_SIZE ? { per: String(query.pageSize) } : {}),
+    page: String(page),
+  });
+  const search = (page: number) => `/?${new URLSearchParams(params(page))}`;
   return {
     ...board,
     rows: board.rows.map((r) => ({ ...r, url: h.urls.environment(r.service, r.environment) })),
     prev: board.page > 1 ? search(board.page - 1) : null,
     next: board.page < board.pages ? search(board.page + 1) : null,
-    stream: `/ui/dashboard/stream?${new URLSearchParams({ q: query.q, page: String(query.page) })}`,
+    stream: `/ui/dashboard/stream?${new URLSearchParams(params(query.page))}`,
   };
 }
 

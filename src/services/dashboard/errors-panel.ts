@@ -1,5 +1,5 @@
 import { openGroupsByEnvironment } from "../../db/reports/groups-repo.ts";
-import type { Deps } from "../deps.ts";
+import type { ReportsCore } from "../reports/core.ts";
 import type { DashboardPanel, PanelCell } from "./panels.ts";
 
 const DAY = 86_400_000;
@@ -8,12 +8,13 @@ const DAY = 86_400_000;
  * Open error groups (and how many are new in 24 h) per environment. A group whose events
  * name no environment counts on every environment of its service.
  */
-export function errorsPanel(deps: Deps, clock: () => number = Date.now): DashboardPanel {
+export function errorsPanel(reports: ReportsCore): DashboardPanel {
   return {
     id: "errors",
     title: "Errors",
     cells(rows) {
-      const counts = openGroupsByEnvironment(deps.db, clock() - DAY);
+      reports.writer.flush();
+      const counts = openGroupsByEnvironment(reports.deps.db, reports.clock() - DAY);
       const at = new Map<string, { open: number; fresh: number }>();
       for (const r of counts) at.set(`${r.serviceId}/${r.environment}`, r);
       const out = new Map<number, PanelCell>();

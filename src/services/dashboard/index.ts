@@ -9,7 +9,7 @@ import { dashboardPanels } from "./registry.ts";
 
 /** The home page's parts: the board, its live cue, and the usage counters. */
 export function createDashboard(deps: Deps, reports: ReportsCore) {
-  const board = createBoard(deps, dashboardPanels(deps));
+  const board = createBoard(deps, dashboardPanels(deps, reports));
   const pulse = createPulse(board.version);
   // an error report shows on the board at once, not at the next tick
   reports.feed.subscribe("all", () => pulse.poke());

@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.ts";
+import type { ReportsCore } from "../reports/core.ts";
 import { errorsPanel } from "./errors-panel.ts";
 import { type DashboardPanel, emptySlot } from "./panels.ts";
 
@@ -8,11 +9,12 @@ import { type DashboardPanel, emptySlot } from "./panels.ts";
  *   monitors   → up/down and a 24 h uptime bar (PanelCell.svg from uptimeBar)
  *   jobs       → the last job runs
  *   pods       → container pods ready/total
+ * (those panels take what they need from `_deps`).
  */
-export function dashboardPanels(deps: Deps): DashboardPanel[] {
+export function dashboardPanels(_deps: Deps, reports: ReportsCore): DashboardPanel[] {
   return [
     emptySlot("monitors", "Monitor"),
-    errorsPanel(deps),
+    errorsPanel(reports),
     emptySlot("jobs", "Last jobs"),
     emptySlot("pods", "Pods"),
   ];
