@@ -84,7 +84,9 @@ describe("the home page board", () => {
   it("counts requests and bytes an environment serves, per hour", async () => {
     for (let i = 0; i < 3; i++)
       expect((await site(t, "production--alpha.localhost")).status).toBe(200);
-    const html = await home("?q=alpha");
+    const res = await t.request("/ui/dashboard/usage?q=alpha");
+    expect(res.status).toBe(200);
+    const html = await res.text();
     const row = html.slice(html.indexOf('id="usage-alpha-production"'));
     expect(row.slice(0, row.indexOf("</tr>"))).toMatch(/class="num usage-requests">3</);
   });

@@ -42,6 +42,7 @@ export function boardContext(c: Context<Env>, h: HttpDeps, d: Dashboard) {
     prev: board.page > 1 ? search(board.page - 1) : null,
     next: board.page < board.pages ? search(board.page + 1) : null,
     stream: `/ui/dashboard/stream?${new URLSearchParams(params(query.page))}`,
+    usage: `/ui/dashboard/usage?${new URLSearchParams(params(query.page))}`,
   };
 }
 
@@ -87,26 +88,37 @@ export function usageContext(h: HttpDeps, d: Dashboard, board: ReturnType<typeof
       },
       since: samples[0]?.at ?? last.at,
     },
-    sites: statics.map((r) => {
-      const t = traffic.get(r.environmentId);
-      const requests = t?.requests ?? [];
-      const bytes = t?.bytes ?? [];
-      return {
-        service: r.service,
-        environment: r.environment,
-        href: `/services/${r.service}/environments/${r.environment}`,
-        disk: d.disk.of(h.deps.layout.releasesDir(r.service, r.environment)),
-        requests: requests.reduce((a, b) => a + b, 0),
-        bytes: bytes.reduce((a, b) => a + b, 0),
-        requestsSvg: sparkline(requests),
-        bytesSvg: sparkline(bytes),
-      };
-    }),
+    // the busiest first
+    sites: statics
+      .map((r) => {
+        const t = traffic.get(r.environmentId);
+        const requests = t?.requests ?? [];
+        const bytes = t?.bytes ?? [];
+        return {
+          service: r.service,
+          environment: r.environment,
+          href: `/services/${r.service}/environments/${r.environment}`,
+          disk: d.disk.of(h.deps.layout.releasesDir(r.service, r.environment)),
+          requests: requests.reduce((a, b) => a + b, 0),
+          bytes: bytes.reduce((a, b) => a + b, 0),
+          requestsSvg: sparkline(requests),
+          bytesSvg: sparkline(bytes),
+        };
+      })
+      .sort((a, b) => b.requests - a.requests),
   };
 }
 
-/** Live updates of the board: the rows re-rendered whenever something moves. */
+/** Live updates of the board (the rows re-rendered whenever something moves), and usage. */
 export function dashboardUi(ui: Ui, h: HttpDeps, d: Dashboard): void {
+  // usage loads after the page (it walks release directories and draws many charts)
+  ui.get("/ui/dashboard/usage", guard("services.read"), (c) => {
+    const board = boardContext(c, h, d);
+    return c.html(
+      renderView("partials/dashboard/_usage.njk", { board, usage: usageContext(h, d, board) }),
+    );
+  });
+
   ui.get("/ui/dashboard/stream", guard("services.read"), (c) =>
     streamSSE(c, async (stream) => {
       let wake: () => void = () => undefined;

@@ -5,18 +5,19 @@
 
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
-/** Bars, one per value, scaled to the largest; an all-zero series draws a flat line. */
+/** Bars, one per value, scaled to the largest, drawn as one path; zero is a thin base line. */
 export function sparkline(values: readonly number[], width = 120, height = 24): string {
   const max = Math.max(1, ...values);
   const w = width / Math.max(1, values.length);
-  const bars = values
+  const bar = fmt(Math.max(1, w - 1));
+  const d = values
     .map((v, i) => {
       const h = v === 0 ? 1 : Math.max(2, (v / max) * (height - 2));
-      return `<rect x="${fmt(i * w)}" y="${fmt(height - h)}" width="${fmt(Math.max(1, w - 1))}" height="${fmt(h)}"${v === 0 ? ' class="zero"' : ""}/>`;
+      return `M${fmt(i * w)} ${fmt(height - h)}h${bar}v${fmt(h)}h-${bar}z`;
     })
     .join("");
   const total = values.reduce((a, b) => a + b, 0);
-  return `<svg class="spark" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${total} in the period">${bars}</svg>`;
+  return `<svg class="spark${total === 0 ? " zero" : ""}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${total} in the period"><path d="${d}"/></svg>`;
 }
 
 /** A filled line chart of a series (for usage graphs); `max` fixes the scale (100 for %). */

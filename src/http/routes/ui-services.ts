@@ -10,7 +10,7 @@ import {
   getService,
 } from "../../services/catalog.ts";
 import type { Env, HttpDeps } from "../context.ts";
-import { boardContext, usageContext } from "../dashboard/dashboard-ui.ts";
+import { boardContext } from "../dashboard/dashboard-ui.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { render } from "../render.ts";
@@ -69,7 +69,6 @@ export function uiServices(ui: Ui, h: HttpDeps): void {
       partial: "partials/services/_dashboard.njk",
       ctx: {
         board,
-        usage: h.dashboard && board && usageContext(h, h.dashboard, board),
         title: "Services",
         nav: "services",
         services,

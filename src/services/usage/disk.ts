@@ -24,7 +24,8 @@ export function createReleaseDisk(ttlMs = 10 * 60_000, clock: () => number = Dat
     /** The last measure (null until the first one is done); starts a new one when stale. */
     of(dir: string): number | null {
       const hit = cache.get(dir);
-      if ((!hit || clock() - hit.at > ttlMs) && !busy.has(dir)) {
+      // a few walks at a time: the rest are measured on a later look
+      if ((!hit || clock() - hit.at > ttlMs) && !busy.has(dir) && busy.size < 4) {
         busy.add(dir);
         void directoryBytes(dir)
           .then((bytes) => cache.set(dir, { bytes, at: clock() }))
