@@ -130,7 +130,8 @@ async function load(port: number, t: Target, ms: number) {
     }),
   );
   agent.destroy();
-  return { ok, other, perSecond: ok / ((Date.now() - started) / 1000) };
+  const secs = (Date.now() - started) / 1000;
+  return { ok, other, perSecond: ok / secs, answersPerSecond: (ok + other) / secs };
 }
 
 const dir = tempDir("report-ingest");
@@ -179,6 +180,13 @@ try {
     max: number;
   };
   const h2 = await load(server.port, healthz, (SECONDS * 1000) / 2);
+  // a second reference: the same POST path refused at once (no key), to tell the HTTP
+  // cost of a POST from the work of storing an event
+  const refused = await load(
+    server.port,
+    { ...ingest, headers: {}, body: () => Buffer.from('{"event_id":"x"}\n') },
+    3000,
+  );
   const after = (
     await api<{ groups: { count: number }[] }>(base, "/services/shop/errors?status=unresolved")
   ).json.groups.reduce((a, g) => a + g.count, 0);
@@ -189,6 +197,7 @@ try {
     healthzPerSecond: Math.round(healthzRps),
     ingestPerSecond: Math.round(run.perSecond),
     refused: run.other,
+    refusedPostPerSecond: Math.round(refused.answersPerSecond),
     stored: after - before,
     eldP50: eld.p50,
     eldP99: eld.p99,
@@ -198,7 +207,8 @@ try {
   };
   process.stdout.write(
     `ingest: ${fmt(run.perSecond, 0)} events/s (${run.ok} in ${SECONDS} s, ${run.other} refused), ` +
-      `/healthz: ${fmt(healthzRps, 0)} req/s, ratio ${fmt(result.ratioToHealthz, 2)}\n` +
+      `/healthz: ${fmt(healthzRps, 0)} req/s, ratio ${fmt(result.ratioToHealthz, 2)}; ` +
+      `a POST refused at once (no key): ${fmt(refused.answersPerSecond, 0)} req/s\n` +
       `event loop delay during ingest: p50 ${eld.p50} ms, p99 ${eld.p99} ms, max ${eld.max} ms\n` +
       `events: ${result.eventBytes} B raw, ${result.gzipBytes} B gzip; stored ${result.stored} (answered ${run.ok})\n` +
       `targets: >= ${TARGET_EPS} events/s ${run.perSecond >= TARGET_EPS ? "met" : "NOT met"}; ` +
