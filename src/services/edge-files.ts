@@ -4,6 +4,7 @@ import { environmentLabel } from "../domain/hosts.ts";
 import type { Environment, Service } from "../domain/types.ts";
 import { certificateFor } from "./certificates.ts";
 import type { Deps } from "./deps.ts";
+import { usageLogFile } from "./usage/nginx-log.ts";
 
 /** What Berth's nginx files say, from the database and the certificates on disk. */
 
@@ -41,6 +42,7 @@ export function vhostText(
         to: d.hostname,
         cert: certificateFor(deps, d.hostname),
       })),
+    usageLog: usageLogFile(deps.layout.dataDir, service.name, env.name),
   });
 }
 

@@ -18,13 +18,17 @@ export function createTraffic(deps: Deps, clock: () => number = Date.now) {
   };
   return {
     count(environmentId: number, bytes: number): void {
+      this.add(environmentId, 1, bytes);
+    },
+    /** Several requests at once (read from nginx's log), in the current hour. */
+    add(environmentId: number, requests: number, bytes: number): void {
       const hour = Math.floor(clock() / HOUR) * HOUR;
       const key = `${environmentId}:${hour}`;
       const row = pending.get(key);
       if (row) {
-        row.requests++;
+        row.requests += requests;
         row.bytes += bytes;
-      } else pending.set(key, { environmentId, hour, requests: 1, bytes });
+      } else pending.set(key, { environmentId, hour, requests, bytes });
     },
     flush,
     /** Per environment, the last `hours` hours oldest first (stored and not yet flushed). */
