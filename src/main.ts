@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config.ts";
+import { startCheckpointer } from "./db/checkpointer.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const deps = openDeps(config, logger);
   const db = deps.db;
+  // WAL checkpoints in a worker thread, not inside a request's commit (issue 15: ingest)
+  const stopCheckpoints = startCheckpointer(db, deps.layout.dbFile, {
+    onError: (message) => logger.error({ message }, "WAL checkpoint failed"),
+  });
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)
     logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
     stopDashboard();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
-    void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {
+    void Promise.all([deps.queue.idle(), stopCertificates(), stopCheckpoints()]).then(() => {
       db.$client.close();
       process.exit(0);
     });
