@@ -77,8 +77,10 @@ describe("the home page board", () => {
     const html = await home("", limited);
     expect(html).toContain('id="board-beta-production"');
     expect(html).not.toContain('id="board-alpha-production"');
-    const anon = await t.anon("/ui/dashboard/stream", { headers: { accept: "text/event-stream" } });
-    expect([302, 401]).toContain(anon.status);
+    for (const p of ["/ui/dashboard/stream", "/ui/dashboard/usage", "/"]) {
+      const anon = await t.anon(p, { headers: { accept: "text/event-stream" } });
+      expect([302, 401]).toContain(anon.status);
+    }
   });
 
   it("counts requests and bytes an environment serves, per hour", async () => {

@@ -135,10 +135,13 @@ export function dashboardUi(ui: Ui, h: HttpDeps, d: Dashboard): void {
       try {
         while (open) {
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            if (dirty || !open) resolve();
             // a comment now and then keeps proxies from closing an idle stream
-            setTimeout(resolve, 25_000);
+            const timer = setTimeout(resolve, 25_000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            if (dirty || !open) wake();
           });
           if (!open) break;
           if (!dirty) {
