@@ -24,9 +24,16 @@ import { sparkline } from "./svg.ts";
 const isStatus = (s: string | undefined): s is GroupStatus =>
   (GROUP_STATUSES as readonly string[]).includes(s ?? "");
 
-/** The deployment a release names, as the pages show it. */
-function firstSeenView(r: ReportsCore, g: ErrorGroup) {
-  const m = matchRelease(r, g.serviceId, g.firstRelease);
+type Match = ReturnType<typeof matchRelease>;
+
+/** The deployment a release names, as the pages show it (`memo`: one lookup a release). */
+function firstSeenView(r: ReportsCore, g: ErrorGroup, memo = new Map<string, Match>()) {
+  const release = g.firstRelease ?? "";
+  let m = memo.get(release);
+  if (m === undefined) {
+    m = matchRelease(r, g.serviceId, g.firstRelease);
+    memo.set(release, m);
+  }
   if (!m) return null;
   return {
     id: m.deployment.id,
@@ -52,17 +59,15 @@ export function errorsUi(ui: Ui, h: HttpDeps, r: ReportsCore): void {
     const q = c.req.query("q")?.slice(0, 200) || undefined;
     const statusQ = c.req.query("status");
     const status = isStatus(statusQ) ? statusQ : statusQ === "all" ? undefined : "unresolved";
-    const groups = listGroups(r, service, {
-      status,
-      q,
-      environment: c.req.query("environment") || undefined,
-    });
+    const environment = c.req.query("environment")?.slice(0, 64) || undefined;
+    const groups = listGroups(r, service, { status, q, environment });
     const spark = hourlyCounts(
       r,
       groups.map((g) => g.id),
     );
     const key = reportingKey(r, service);
     const p = c.get("principal");
+    const memo = new Map<string, Match>();
     return render(c, {
       page: "pages/reports/errors.njk",
       partial: "partials/reports/_groups.njk",
@@ -75,9 +80,9 @@ export function errorsUi(ui: Ui, h: HttpDeps, r: ReportsCore): void {
           ...g,
           href: `/errors/${g.id}`,
           spark: sparkline(spark.get(g.id) ?? []),
-          firstSeenIn: firstSeenView(r, g),
+          firstSeenIn: firstSeenView(r, g, memo),
         })),
-        filter: { q: q ?? "", status: statusQ ?? "unresolved" },
+        filter: { q: q ?? "", status: statusQ ?? "unresolved", environment: environment ?? "" },
         statuses: ["unresolved", "resolved", "ignored", "all"],
         reporting: dsnOf(h.publicUrl, key.projectId, key.key),
         newKey,
