@@ -22,9 +22,11 @@ export function sparkline(values: readonly number[], width = 120, height = 24): 
 
 /** A filled line chart of a series (for usage graphs); `max` fixes the scale (100 for %). */
 export function areaChart(
-  values: readonly number[],
+  series: readonly number[],
   opts: { width?: number; height?: number; max?: number; label?: string } = {},
 ): string {
+  // one sample (just after start) draws as a flat line
+  const values = series.length === 1 ? [series[0] as number, series[0] as number] : series;
   const width = opts.width ?? 240;
   const height = opts.height ?? 48;
   const max = opts.max ?? Math.max(1, ...values);
