@@ -10,6 +10,13 @@ const bytes = (name: string, fallback: number) =>
 
 const MiB = 1024 * 1024;
 
+const count = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be positive`)
+    .default(fallback);
+
 const schema = z.object({
   BERTH_DATA_DIR: z.string().min(1).default("./data"),
   BERTH_HOST: z
@@ -104,9 +111,9 @@ const schema = z.object({
   // error reports (issue 15)
   BERTH_REPORT_MAX_EVENT_BYTES: bytes("BERTH_REPORT_MAX_EVENT_BYTES", 1 * MiB),
   BERTH_REPORT_MAX_ENVELOPE_BYTES: bytes("BERTH_REPORT_MAX_ENVELOPE_BYTES", 20 * MiB),
-  BERTH_REPORT_RATE_PER_MINUTE: bytes("BERTH_REPORT_RATE_PER_MINUTE", 6000),
-  BERTH_REPORT_RETENTION_DAYS: bytes("BERTH_REPORT_RETENTION_DAYS", 30),
-  BERTH_REPORT_EVENTS_PER_GROUP: bytes("BERTH_REPORT_EVENTS_PER_GROUP", 100),
+  BERTH_REPORT_RATE_PER_MINUTE: count("BERTH_REPORT_RATE_PER_MINUTE", 6000),
+  BERTH_REPORT_RETENTION_DAYS: count("BERTH_REPORT_RETENTION_DAYS", 30),
+  BERTH_REPORT_EVENTS_PER_GROUP: count("BERTH_REPORT_EVENTS_PER_GROUP", 100),
 });
 
 export type Limits = Readonly<{
