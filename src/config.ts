@@ -132,6 +132,12 @@ const schema = z.object({
     .int("BERTH_AUDIT_RETENTION_DAYS must be a whole number")
     .min(1, "BERTH_AUDIT_RETENTION_DAYS must be at least 1")
     .default(365),
+  // error reports
+  BERTH_REPORT_MAX_EVENT_BYTES: bytes("BERTH_REPORT_MAX_EVENT_BYTES", 1 * MiB),
+  BERTH_REPORT_MAX_ENVELOPE_BYTES: bytes("BERTH_REPORT_MAX_ENVELOPE_BYTES", 20 * MiB),
+  BERTH_REPORT_RATE_PER_MINUTE: count("BERTH_REPORT_RATE_PER_MINUTE", 1, 6000),
+  BERTH_REPORT_RETENTION_DAYS: count("BERTH_REPORT_RETENTION_DAYS", 1, 30),
+  BERTH_REPORT_EVENTS_PER_GROUP: count("BERTH_REPORT_EVENTS_PER_GROUP", 1, 100),
 });
 
 /** Splits a configured command into argv: whitespace-separated words, never a shell. */
@@ -161,6 +167,14 @@ export type Config = Readonly<{
   sandbox: SandboxConfig;
   edge: EdgeConfig;
   limits: Limits;
+  /** Error reports: limits, rate and retention (see services/reports/settings.ts). */
+  reports: Readonly<{
+    maxEventBytes: number;
+    maxEnvelopeBytes: number;
+    ratePerMinute: number;
+    retentionDays: number;
+    eventsPerGroup: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -238,6 +252,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxEntries: v.BERTH_MAX_ENTRIES,
       maxUncompressedBytes: v.BERTH_MAX_UNCOMPRESSED_BYTES,
       maxCompressionRatio: v.BERTH_MAX_COMPRESSION_RATIO,
+    }),
+    reports: Object.freeze({
+      maxEventBytes: v.BERTH_REPORT_MAX_EVENT_BYTES,
+      maxEnvelopeBytes: v.BERTH_REPORT_MAX_ENVELOPE_BYTES,
+      ratePerMinute: v.BERTH_REPORT_RATE_PER_MINUTE,
+      retentionDays: v.BERTH_REPORT_RETENTION_DAYS,
+      eventsPerGroup: v.BERTH_REPORT_EVENTS_PER_GROUP,
     }),
   });
 }

@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import { ConfigError, loadConfig } from "./config.ts";
+import { startCheckpointer } from "./db/checkpointer.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
@@ -9,10 +10,12 @@ import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
 import { openDeps } from "./services/core/deps.ts";
+import { createDashboard, startDashboard } from "./services/dashboard/index.ts";
 import { startCertificateScheduler } from "./services/edge/certificate-scheduler.ts";
 import { syncEdge } from "./services/edge/edge.ts";
 import { httpProbe, probeAddress } from "./services/releases/health.ts";
 import { recoverInterrupted } from "./services/releases/recovery.ts";
+import { createReports, startReportRetention } from "./services/reports/core.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -28,6 +31,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const deps = openDeps(config, logger);
   const db = deps.db;
+  // WAL checkpoints in a worker thread, not inside a request's commit (issue 15: ingest)
+  const stopCheckpoints = startCheckpointer(db, deps.layout.dbFile, {
+    onError: (message) => logger.error({ message }, "WAL checkpoint failed"),
+  });
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)
     logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
@@ -47,7 +54,14 @@ async function main(): Promise<void> {
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
   const setupToken = setup.issue();
+  // error reports (issue 15)
+  const reports = createReports(deps, config.reports);
+  const stopReportRetention = startReportRetention(reports);
+  const dashboard = createDashboard(deps, reports);
+  const stopDashboard = startDashboard(dashboard);
   const app = createApp({
+    reports,
+    dashboard,
     setup,
     deps,
     urls: createUrls(config.publicUrl, config.baseDomain),
@@ -78,9 +92,11 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");
     server.close();
+    stopReportRetention();
+    stopDashboard();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
-    void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {
+    void Promise.all([deps.queue.idle(), stopCertificates(), stopCheckpoints()]).then(() => {
       db.$client.close();
       process.exit(0);
     });

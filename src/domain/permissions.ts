@@ -5,7 +5,7 @@
 export const ROLES = ["owner", "admin", "deployer", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SCOPES = ["read", "deploy", "write", "admin"] as const;
+export const SCOPES = ["read", "deploy", "write", "admin", "report"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const PERMISSIONS = [
@@ -17,21 +17,37 @@ export const PERMISSIONS = [
   "keys.manage", // everyone's API keys (a user always manages their own)
   "settings.manage",
   "audit.read",
+  "reports.create", // send error reports (the plain JSON intake)
+  "errors.triage", // resolve, ignore or reopen error groups
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const byRole: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  deployer: ["services.read", "deployments.create", "rollbacks.create"],
+  deployer: [
+    "services.read",
+    "deployments.create",
+    "rollbacks.create",
+    "reports.create",
+    "errors.triage",
+  ],
   viewer: ["services.read"],
 };
 
 const byScope: Record<Scope, readonly Permission[]> = {
   read: ["services.read"],
-  deploy: ["services.read", "deployments.create", "rollbacks.create"],
-  write: ["services.read", "services.write", "deployments.create", "rollbacks.create"],
+  deploy: ["services.read", "deployments.create", "rollbacks.create", "errors.triage"],
+  write: [
+    "services.read",
+    "services.write",
+    "deployments.create",
+    "rollbacks.create",
+    "errors.triage",
+  ],
   admin: PERMISSIONS,
+  // an app's key: it may post error reports and nothing else
+  report: ["reports.create"],
 };
 
 /** Permissions that concern one service, and so obey a service limit. */
@@ -40,6 +56,8 @@ const serviceBound: ReadonlySet<Permission> = new Set([
   "services.write",
   "deployments.create",
   "rollbacks.create",
+  "reports.create",
+  "errors.triage",
 ]);
 
 export type Principal = {
@@ -98,24 +116,18 @@ export function canAssignRole(p: Principal, role: Role): boolean {
   return role !== "owner" || p.role === "owner";
 }
 
-/** Scopes from weakest to strongest. */
-const SCOPE_RANK: Record<Scope, number> = { read: 0, deploy: 1, write: 2, admin: 3 };
-
-/** The strongest key scope a role may hold: a key never does more than its user. */
-const roleScope: Record<Role, Scope> = {
-  owner: "admin",
-  admin: "admin",
-  deployer: "deploy",
-  viewer: "read",
-};
-
-/** Key scopes the principal may hand out (to itself): at most its role's and its own. */
+/**
+ * Key scopes the principal may hand out (to itself): those whose every permission both
+ * its role and the principal itself hold, so a key is never stronger than its maker, and
+ * a scope the role cannot use is not offered. An admin key administers: only a principal
+ * that may manage users holds one.
+ */
 export function grantableScopes(p: Principal): Scope[] {
+  const mine = permissionsOf(p);
+  const role = new Set(byRole[p.role]);
   return SCOPES.filter(
     (s) =>
-      SCOPE_RANK[s] <= SCOPE_RANK[roleScope[p.role]] &&
-      (p.scope === undefined || SCOPE_RANK[s] <= SCOPE_RANK[p.scope]) &&
-      // an admin key administers: only a principal that may manage users holds one
+      byScope[s].every((perm) => role.has(perm) && mine.has(perm)) &&
       (s !== "admin" || can(p, "users.manage")),
   );
 }

@@ -1,5 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { createDashboard } from "../services/dashboard/index.ts";
+import { createReports } from "../services/reports/core.ts";
+import { defaultReportSettings } from "../services/reports/settings.ts";
 import { auditApi } from "./auth/audit-api.ts";
 import { keysApi } from "./auth/keys-api.ts";
 import { authRoutes } from "./auth/sign-in-ui.ts";
@@ -19,11 +22,20 @@ import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { deploymentsApi } from "./releases/deployments-api.ts";
 import { servicesApi } from "./releases/services-api.ts";
+import { reportIngestRoutes } from "./reports/ingest-routes.ts";
+import { reportsApi } from "./reports/reports-api.ts";
 import { siteResponder } from "./sites/responder.ts";
 import { systemRoutes } from "./system.ts";
 import { uiRoutes } from "./ui.ts";
 
-export function createApp(h: HttpDeps): Hono<Env> {
+export function createApp(given: HttpDeps): Hono<Env> {
+  // error reports and the dashboard: main.ts passes its own, tests get defaults
+  const reports = given.reports ?? createReports(given.deps, defaultReportSettings);
+  const h: HttpDeps = {
+    ...given,
+    reports,
+    dashboard: given.dashboard ?? createDashboard(given.deps, reports),
+  };
   const logger = h.deps.logger;
   const app = new Hono<Env>();
   const site = siteResponder(h);
@@ -35,9 +47,12 @@ export function createApp(h: HttpDeps): Hono<Env> {
   });
   // every body is bounded before anything reads it: /login included, signed in or not
   app.use("*", securityHeaders());
-  app.use("*", bodyLimit(bodyRoutes(h.deps.limits)));
-  app.use("*", requestLog(logger));
+  app.use("*", bodyLimit(bodyRoutes(h.deps.limits, reports.settings.maxEnvelopeBytes)));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+  // error reports: the DSN key authenticates each event, so the intake runs ahead of the
+  // request log, sign-in and the audit trail (an event is not an action worth a row)
+  reportIngestRoutes(app, reports);
+  app.use("*", requestLog(logger));
   const cookie = sessionCookie(h.publicUrl);
   app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
   app.use("*", requireSignIn());
@@ -65,6 +80,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   keysApi(api, h);
   auditApi(api, h);
   settingsApi(api, h);
+  reportsApi(api, h, reports);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

@@ -10,7 +10,7 @@ const MULTIPART_SLACK = 64 * 1024;
  * The routes allowed a body larger than SMALL_BODY_MAX, each with its own bound; every
  * other route gets the small one. A capability with a big body adds its line here.
  */
-export function bodyRoutes(limits: Limits): BodyRoute[] {
+export function bodyRoutes(limits: Limits, reportEnvelopeBytes: number): BodyRoute[] {
   const { code, message } = bodyTooLarge(limits.maxBundleBytes);
   const upload = {
     max: limits.maxBundleBytes + MULTIPART_SLACK,
@@ -25,6 +25,13 @@ export function bodyRoutes(limits: Limits): BodyRoute[] {
       method: "POST",
       path: /^\/hooks\/(github|gitlab)\/[^/]+$/,
       max: HOOK_BODY_MAX,
+      streamed: true,
+    },
+    // Sentry envelopes: the intake counts the bytes itself as they arrive
+    {
+      method: "POST",
+      path: /^\/api\/[0-9]+\/(envelope|store)\/$/,
+      max: reportEnvelopeBytes,
       streamed: true,
     },
   ];

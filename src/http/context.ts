@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Setup } from "../services/auth/setup.ts";
 import type { Deps } from "../services/core/deps.ts";
+import type { Dashboard } from "../services/dashboard/index.ts";
+import type { ReportsCore } from "../services/reports/core.ts";
 import type { AuditVars } from "./middleware/access.ts";
 import type { AuthVars } from "./middleware/auth.ts";
 import type { RequestVars } from "./middleware/request-log.ts";
@@ -15,6 +17,10 @@ export type HttpDeps = {
   setup: Setup;
   /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** Error reporting (main.ts passes its configured one; tests get the defaults). */
+  reports?: ReportsCore;
+  /** The home page's board, live cue and usage counters (likewise). */
+  dashboard?: Dashboard;
 };
 
 export type Env = { Variables: RequestVars & AuthVars & AuditVars };

@@ -3,6 +3,7 @@ import { DomainError } from "../domain/errors.ts";
 import { uiAdmin } from "./auth/admin-ui.ts";
 import { uiBuilds } from "./builds/builds-ui.ts";
 import type { Env, HttpDeps } from "./context.ts";
+import { dashboardUi } from "./dashboard/dashboard-ui.ts";
 import { uiSettings } from "./edge/dns-settings-ui.ts";
 import { uiDomains } from "./edge/domains-ui.ts";
 import { statusFor } from "./errors.ts";
@@ -11,6 +12,7 @@ import { uiEnvironments } from "./releases/environments-ui.ts";
 import { uiHealth } from "./releases/health-ui.ts";
 import { uiServices } from "./releases/services-ui.ts";
 import { render } from "./render.ts";
+import { errorsUi } from "./reports/errors-ui.ts";
 
 /** The htmx web UI: server-rendered pages whose parts htmx swaps in place. */
 export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
@@ -36,5 +38,7 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiDeployments(ui, h);
   uiAdmin(ui, h);
   uiSettings(ui, h);
+  if (h.reports) errorsUi(ui, h, h.reports);
+  if (h.dashboard) dashboardUi(ui, h, h.dashboard);
   app.route("/", ui);
 }

@@ -20,7 +20,7 @@ const concrete = (p: string) => p.replace(/:[a-zA-Z]+/g, "x").replace("/:service
 
 describe("every route bounds its body", () => {
   it("answers 413 with Connection: close to a body over its route's limit, before reading it", async () => {
-    const big = bodyRoutes(t.deps.limits);
+    const big = bodyRoutes(t.deps.limits, 20 * 1024 * 1024);
     const routes = inventory(t.app).filter((r) => WITH_BODY.has(r.method));
     expect(routes.length).toBeGreaterThan(30);
     const failures: string[] = [];

@@ -121,6 +121,20 @@ describe("building from git", () => {
     expect(log).not.toContain("s3cr3t-value");
   });
 
+  it("gives the build commands BERTH_RELEASE, naming the commit built", async () => {
+    const sha = repo.commit({ "message.txt": "x" }, "first");
+    configure(['mkdir -p dist && printf "%s" "$BERTH_RELEASE" > dist/index.html']);
+    workers();
+    const b = queueBuild(t.deps, getService(t.deps, "site"), {
+      trigger: "manual",
+      triggeredBy: "test",
+      ref: "main",
+    });
+    expect((await settle(b.id)).status, logText(b.id)).toBe("succeeded");
+    await t.deps.queue.idle();
+    expect((await site(t, "production--site.localhost")).body).toBe(sha);
+  });
+
   it("builds develop for staging and leaves production alone", async () => {
     repo.commit({ "message.txt": "main", "build.sh": build }, "main");
     repo.commit({ "message.txt": "develop" }, "dev", "develop");

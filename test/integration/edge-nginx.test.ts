@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { renderVhost } from "../../src/adapters/nginx/render.ts";
 import { writeTx } from "../../src/db/client.ts";
 import { applyEnvironment, syncEdge } from "../../src/services/edge/edge.ts";
+import { createNginxLogReader } from "../../src/services/usage/nginx-log.ts";
 import {
   createTestApp,
   makeZip,
@@ -237,6 +238,27 @@ describe("releases through nginx", () => {
     expect((await preview("01jd3k9x7m2q4r5s6t7v8w9x0y")).status).toBe(404);
     // the same id under another service is not this one's preview
     expect((await ngx.request(`${p1}--other.localhost`, "/")).status).toBe(404);
+  });
+});
+
+describe("usage from nginx's access log", () => {
+  it("counts the requests and bytes nginx served for an environment", async () => {
+    await createSite();
+    await deploy({ "index.html": "<h1>counted</h1>" });
+    const added: [number, number, number][] = [];
+    const reader = createNginxLogReader(
+      t.deps.layout.dataDir,
+      (s, e) => (s === "site" && e === "production" ? 7 : undefined),
+      { add: (id, requests, bytes) => added.push([id, requests, bytes]) },
+    );
+    for (let i = 0; i < 3; i++) expect((await ngx.request(ENV_HOST, "/")).status).toBe(200);
+    expect((await ngx.request(ENV_HOST, "/missing")).status).toBe(404);
+    reader.read();
+    expect(added).toHaveLength(1);
+    expect(added[0]?.slice(0, 2)).toEqual([7, 4]);
+    expect(added[0]?.[2]).toBeGreaterThanOrEqual(3 * "<h1>counted</h1>".length);
+    reader.read();
+    expect(added).toHaveLength(1); // nothing new: nothing counted twice
   });
 });
 

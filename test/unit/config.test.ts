@@ -57,6 +57,17 @@ describe("config", () => {
     });
     expect(c.workDir).toBe("/var/cache/berth/work");
   });
+  it("reads the error-report limits, 1 MiB and 20 MiB by default", () => {
+    expect(loadConfig({}).reports).toMatchObject({
+      maxEventBytes: 1048576,
+      maxEnvelopeBytes: 20971520,
+    });
+    const c = loadConfig({
+      BERTH_REPORT_RATE_PER_MINUTE: "60",
+      BERTH_REPORT_EVENTS_PER_GROUP: "5",
+    });
+    expect(c.reports).toMatchObject({ ratePerMinute: 60, eventsPerGroup: 5, retentionDays: 30 });
+  });
   it.each([
     ["BERTH_PORT", "eighty"],
     ["BERTH_PORT", "70000"],
@@ -72,6 +83,8 @@ describe("config", () => {
     ["BERTH_SANDBOX", "maybe"],
     ["BERTH_SANDBOX_PROCESSES", "2"],
     ["BERTH_SANDBOX_MEMORY_MB", "lots"],
+    ["BERTH_REPORT_RATE_PER_MINUTE", "fast"],
+    ["BERTH_REPORT_MAX_EVENT_BYTES", "0"],
   ])("stops with a message naming %s for %j", (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(key);

@@ -35,6 +35,8 @@ export type VhostInput = {
   names: { name: string; cert: CertFiles | null }[];
   /** www.<host> → <host>, with the certificate covering www.<host> when there is one. */
   redirects: { from: string; to: string; cert: CertFiles | null }[];
+  /** Where nginx logs this environment's requests (combined format) for the usage graphs. */
+  usageLog?: string;
 };
 
 /** One service's preview server: every environment's releases directory. */
@@ -182,6 +184,7 @@ export function renderVhost(input: VhostInput): string {
     common: {
       generation: generation(input.generation),
       acmeWebroot: safePath("the ACME webroot", input.acmeWebroot),
+      usageLog: input.usageLog ? safePath("the usage log", input.usageLog) : "",
     },
   });
 }

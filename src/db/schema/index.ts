@@ -5,3 +5,5 @@ export * from "./builds.ts";
 export * from "./core.ts";
 export * from "./edge.ts";
 export * from "./releases.ts";
+export * from "./reports.ts";
+export * from "./usage.ts";

@@ -29,7 +29,9 @@ export function isPublic(path: string): boolean {
     path === "/setup" ||
     path.startsWith("/assets/") ||
     // deploy hooks authenticate each delivery by the service's webhook secret
-    path.startsWith("/hooks/")
+    path.startsWith("/hooks/") ||
+    // Sentry SDKs authenticate each event by the service's DSN key
+    /^\/api\/\d+\/(envelope|store)\/$/.test(path)
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { DomainError } from "../../domain/errors.ts";
-import { canCreateService, visibleServices } from "../../domain/permissions.ts";
+import { canCreateService } from "../../domain/permissions.ts";
 import {
   createEnvironment,
   createService,
@@ -10,6 +10,7 @@ import {
   getService,
 } from "../../services/releases/catalog.ts";
 import type { Env, HttpDeps } from "../context.ts";
+import { boardContext } from "../dashboard/dashboard-ui.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { render } from "../render.ts";
@@ -45,39 +46,20 @@ const emptyEnvForm = (): EnvForm => ({
 const serviceField = (err: DomainError) =>
   err.code === "invalid_environment_name" ? "environments" : (err.field ?? "name");
 
-const DASHBOARD_PAGE = 50;
-
 export function uiServices(ui: Ui, h: HttpDeps): void {
   const { deps } = h;
 
   const dashboard = (c: Context<Env>, form: ServiceForm, status: ContentfulStatusCode = 200) => {
     const principal = c.get("principal");
-    // a page at a time, by name: ten thousand services must not make one huge page
-    const q = (c.req.query("q") ?? "").trim().slice(0, 64);
-    const after = c.req.query("after") || undefined;
-    const rows = deps.repos.services.page({
-      after,
-      q,
-      only: principal ? visibleServices(principal) : [],
-      limit: DASHBOARD_PAGE + 1,
-    });
-    const visible = rows.slice(0, DASHBOARD_PAGE);
-    const nextAfter = rows.length > DASHBOARD_PAGE ? (visible.at(-1)?.name ?? null) : null;
-    const services = visible.map((s) => ({
-      ...s,
-      href: `/services/${s.name}`,
-      environments: deps.repos.environments
-        .listForService(s.id)
-        .map((e) => environmentView(h, s, e)),
-    }));
+    // the board: every service × environment, live
+    const board = h.dashboard && boardContext(c, h, h.dashboard);
     return render(c, {
       page: "pages/dashboard.njk",
       partial: "partials/services/_dashboard.njk",
       ctx: {
+        board,
         title: "Services",
         nav: "services",
-        services,
-        search: { q, after: after ?? "", nextAfter },
         form,
         canCreate: Boolean(principal && canCreateService(principal)),
         baseDomain: h.baseDomain,

@@ -30,7 +30,10 @@ export function siteResponder(h: HttpDeps) {
       // `current` decides, not the live id: a first release under its health check is served
       if (!env.liveDeploymentId && !fs.existsSync(root))
         return notHere(`Nothing is deployed to ${target.environment} yet.`);
-      return serveRelease(root, request, { spaFallback: env.spaFallback });
+      const res = await serveRelease(root, request, { spaFallback: env.spaFallback });
+      // usage graphs: requests and bytes per environment per hour (issue 15)
+      h.dashboard?.traffic.count(env.id, Number(res.headers.get("content-length")) || 0);
+      return res;
     }
     const d = deps.repos.deployments.byId(target.deploymentId);
     const env = d && deps.repos.environments.byId(d.environmentId);

@@ -8,6 +8,7 @@ import type { Build, GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
+import { berthRelease } from "../../domain/reports.ts";
 import { Secret } from "../../domain/secret.ts";
 import { fileBundle, storeBundle } from "../releases/bundle-store.ts";
 import { getEnvironment } from "../releases/catalog.ts";
@@ -79,7 +80,7 @@ export async function runBuild(
   try {
     const secrets = secretValues(deps, source);
     // BERTH_BUILD_ID marks the build's processes, so a restart can tell them from others
-    const env = {
+    const env: Record<string, string> = {
       ...cleanEnv(opts.baseEnv, buildVariables(deps, source)),
       BERTH_BUILD_ID: buildId,
     };
@@ -114,6 +115,8 @@ export async function runBuild(
       stopIfCancelled();
       throw err;
     });
+    // error reports name the commit they came from (docs/ERRORS.md: releases)
+    env.BERTH_RELEASE = berthRelease(null, head.commit);
     builds.update(buildId, {
       commitSha: head.commit,
       commitMessage: head.message.split("\n")[0] ?? null,

@@ -2,6 +2,7 @@ import { renderPreviews, renderVhost } from "../../adapters/nginx/render.ts";
 import { wwwOf } from "../../domain/hostnames.ts";
 import { environmentLabel } from "../../domain/hosts.ts";
 import type { Environment, Service } from "../../domain/types.ts";
+import { usageLogFile } from "../usage/nginx-log.ts";
 import { certificateFor } from "./certificates.ts";
 import type { EdgeDeps } from "./deps.ts";
 
@@ -41,6 +42,7 @@ export function vhostText(
         to: d.hostname,
         cert: certificateFor(deps, d.hostname),
       })),
+    usageLog: usageLogFile(deps.layout.dataDir, service.name, env.name),
   });
 }
 

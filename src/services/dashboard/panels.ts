@@ -1,0 +1,42 @@
+/**
+ * The home page's extra columns. Each capability that has something to say about an
+ * environment (error reports here; monitors, jobs and containers next) provides one
+ * panel; they are listed once, in `dashboardPanels` (registry.ts).
+ */
+
+/** The row a panel is asked about. */
+export type BoardKey = {
+  serviceId: number;
+  service: string;
+  environmentId: number;
+  environment: string;
+};
+
+/** One cell: plain text (escaped), an optional inline SVG made from numbers, a link, a tone. */
+export type PanelCell = {
+  text: string;
+  tone?: "ok" | "bad" | "warn" | "muted";
+  href?: string;
+  title?: string;
+  /** Markup from a numbers-only chart helper (src/http/reports/svg.ts); never user text. */
+  svg?: string;
+};
+
+export type DashboardPanel = {
+  /** Stable id, used in markup: "errors", "monitors", "jobs", "pods". */
+  id: string;
+  /** Column heading. */
+  title: string;
+  /** Cells for the rows on the page, keyed by environment id; one call per page (batch it). */
+  cells(rows: readonly BoardKey[]): Map<number, PanelCell>;
+  /** A slot with nothing plugged in yet: the page leaves its column out. */
+  placeholder?: boolean;
+};
+
+/** A slot that shows where a capability not yet built will plug in. */
+export const emptySlot = (id: string, title: string): DashboardPanel => ({
+  id,
+  title,
+  cells: () => new Map(),
+  placeholder: true,
+});
