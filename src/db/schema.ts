@@ -345,3 +345,4 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("webhook_deliveries_unique").on(t.provider, t.deliveryId)],
 );
+export * from "./schema/containers.ts";

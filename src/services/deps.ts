@@ -4,6 +4,7 @@ import { createAuditRepo } from "../db/audit-repo.ts";
 import { createBuildsRepo } from "../db/builds-repo.ts";
 import type { Db } from "../db/client.ts";
 import { openDb } from "../db/client.ts";
+import { createContainersRepo } from "../db/containers/containers-repo.ts";
 import { createDeploymentsRepo } from "../db/deployments-repo.ts";
 import { createDomainsRepo } from "../db/domains-repo.ts";
 import { createEnvironmentsRepo } from "../db/environments-repo.ts";
@@ -31,6 +32,7 @@ export type Deps = {
     tasks: ReturnType<typeof createTasksRepo>;
     settings: ReturnType<typeof createSettingsRepo>;
     domains: ReturnType<typeof createDomainsRepo>;
+    containers: ReturnType<typeof createContainersRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -99,6 +101,7 @@ export function createDeps(input: {
       tasks: createTasksRepo(input.db),
       settings: createSettingsRepo(input.db),
       domains: createDomainsRepo(input.db),
+      containers: createContainersRepo(input.db),
     },
     logBus: createLogBus(),
     buildBus: createBus<BuildEvent>(),

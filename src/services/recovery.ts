@@ -11,7 +11,8 @@ import { pointCurrent, readCurrent, removeTree } from "./release-files.ts";
  */
 export async function recoverInterrupted(deps: Deps): Promise<number> {
   const { deployments, environments, services } = deps.repos;
-  const cut = deployments.inFlight();
+  // container deployments are followed again instead (containers/rollout.ts resumeRollouts)
+  const cut = deployments.inFlight().filter((d) => d.source !== "image");
   for (const d of cut) {
     journal(deps, d.id, (tx, note) => {
       deployments.transition(tx, d.id, "interrupted", {

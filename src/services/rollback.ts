@@ -1,6 +1,7 @@
 import { conflict, notFound } from "../domain/errors.ts";
 import type { Deployment } from "../domain/types.ts";
 import { getEnvironment } from "./catalog.ts";
+import { rollbackContainer } from "./containers/deploy.ts";
 import { publishStatus } from "./deploy.ts";
 import type { Deps } from "./deps.ts";
 import { journal } from "./journal.ts";
@@ -16,7 +17,9 @@ export function rollback(
   envName: string,
   deploymentId?: string,
 ): Promise<Deployment> {
-  const { environment } = getEnvironment(deps, serviceName, envName);
+  const { service, environment } = getEnvironment(deps, serviceName, envName);
+  if (service.kind === "container")
+    return rollbackContainer(deps, serviceName, envName, deploymentId);
   return deps.queue.run(environment.id, async () => {
     const { deployments, environments } = deps.repos;
     const env = environments.byId(environment.id);
