@@ -1,5 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { clusterApi } from "./containers/cluster-api.ts";
+import { containersApi } from "./containers/containers-api.ts";
+import { operateApi } from "./containers/operate-api.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
@@ -49,6 +52,10 @@ export function createApp(h: HttpDeps): Hono<Env> {
     },
   });
   servicesApi(api, h);
+  // containers: before deploymentsApi, whose POST .../deployments takes bundles
+  containersApi(api, h);
+  operateApi(api, h);
+  clusterApi(api, h);
   deploymentsApi(api, h);
   buildsApi(api, h);
   domainsApi(api, h);

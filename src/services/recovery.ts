@@ -35,7 +35,7 @@ export async function recoverInterrupted(deps: Deps): Promise<number> {
   const interrupted = new Set(cut.map((d) => d.id));
   for (const env of environments.listAll()) {
     const service = services.byId(env.serviceId);
-    if (!service) continue;
+    if (!service || service.kind === "container") continue;
     const releases = deps.layout.releasesDir(service.name, env.name);
     for (const name of await fs.readdir(releases).catch(() => [] as string[])) {
       if (name.endsWith(".staging") || interrupted.has(name)) {
