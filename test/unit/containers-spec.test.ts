@@ -23,15 +23,7 @@ describe("container spec", () => {
     expect(parseImageRef("registry.example.com:5000/team/app:1.2.3")?.tag).toBe("1.2.3");
     const digest = `sha256:${"a".repeat(64)}`;
     expect(parseImageRef(`ghcr.io/a/b@${digest}`)?.digest).toBe(digest);
-    for (const bad of [
-      "",
-      "App",
-      "app:",
-      "app@sha256:xyz",
-      "-app",
-      "a//b",
-      "app:tag with space",
-    ]) {
+    for (const bad of ["", "App", "app:", "app@sha256:xyz", "-app", "a//b", "app:tag with space"]) {
       expect(parseImageRef(bad), bad).toBeNull();
     }
     expect(pinImage("ghcr.io/a/b:1", digest)).toBe(`ghcr.io/a/b@${digest}`);
