@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { DomainError } from "../../domain/errors.ts";
+import { containersUi } from "../containers/containers-ui.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { render } from "../render.ts";
@@ -29,6 +30,7 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
     });
   });
   uiServices(ui, h);
+  containersUi(ui, h); // before uiEnvironments: a container environment has its own page
   const envPage = uiEnvironments(ui, h);
   uiDomains(ui, h, envPage);
   uiHealth(ui, h, envPage);

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../../src/services/auth/api-keys.ts";
+import { type FakeKube, startFakeKube } from "../fakes/kubernetes/index.ts";
+import { createTestApp, type TestApp } from "../helpers/app.ts";
+
+/** The container API and UI in process, against the fake cluster; permissions and forms. */
+let t: TestApp;
+let fake: FakeKube;
+let viewerKey: string;
+const base = "/api/v1/services/web/environments/production";
+
+beforeAll(async () => {
+  fake = await startFakeKube({ deny: ["delete secrets"], metrics: false });
+  t = createTestApp();
+  expect(
+    (
+      await t.json("/api/v1/settings/kubernetes", "PUT", {
+        kubeconfig: fake.kubeconfig(),
+        failWindowSeconds: 1,
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (await t.json("/api/v1/services", "POST", { name: "web", kind: "container" })).status,
+  ).toBe(201);
+  const viewer = t.deps.repos.users.insert(t.deps.db, {
+    email: "v@example.com",
+    passwordHash: "x",
+    role: "viewer",
+    services: null,
+  });
+  viewerKey = createApiKey(t.deps, viewer, { name: "v", scope: "read" }).key;
+});
+afterAll(async () => {
+  await t.close();
+  await fake.stop();
+});
+
+describe("container API and UI", () => {
+  it("keeps the kubeconfig to itself and names verbs the credentials lack", async () => {
+    const got = await (await t.request("/api/v1/settings/kubernetes")).text();
+    expect(got).not.toContain("server:");
+    expect(JSON.parse(got)).toMatchObject({
+      configured: true,
+      kubeconfigSet: true,
+      namespace: "berth",
+    });
+    const check = (await (await t.json("/api/v1/settings/kubernetes/check", "POST")).json()) as {
+      ok: boolean;
+      missing: string[];
+    };
+    expect(check.ok).toBe(false);
+    expect(check.missing).toEqual(["delete secrets"]);
+  });
+
+  it("refuses a kubeconfig that names no cluster, naming the field", async () => {
+    const res = await t.json("/api/v1/settings/kubernetes", "PUT", {
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe("kubeconfig");
+  });
+
+  it("stores secret values encrypted and answers only their names", async () => {
+    const res = await t.json(`${base}/container`, "PUT", {
+      image: "nginx:1.27",
+      port: 80,
+      secretEnv: { API_TOKEN: "tok-123456" },
+    });
+    expect(res.status).toBe(200);
+    const spec = (await (await t.request(`${base}/container`)).json()) as { secretEnv: string[] };
+    expect(spec.secretEnv).toEqual(["API_TOKEN"]);
+    const row = t.deps.repos.containers.spec(1);
+    expect(row?.secretEnv).toMatch(/^v1:/);
+    expect(JSON.stringify(row)).not.toContain("tok-123456");
+  });
+
+  it("lets viewers read but not deploy or scale", async () => {
+    const as = (p: string, init: RequestInit = {}) =>
+      t.anon(p, {
+        ...init,
+        headers: { authorization: `Bearer ${viewerKey}`, "content-type": "application/json" },
+      });
+    expect((await as(`${base}/deployments`, { method: "POST", body: "{}" })).status).toBe(403);
+    expect((await as(`${base}/scale`, { method: "PUT", body: '{"replicas":2}' })).status).toBe(403);
+    expect((await as(`${base}/restart`, { method: "POST" })).status).toBe(403);
+    expect((await as(`${base}/pods`)).status).toBe(200);
+  });
+
+  it("says when metrics-server is missing", async () => {
+    const usage = (await (await t.request(`${base}/usage`)).json()) as {
+      available: boolean;
+      message: string;
+    };
+    expect(usage).toMatchObject({ available: false, message: "metrics-server is not installed" });
+  });
+
+  it("serves the container page, with errors beside the form fields", async () => {
+    const env = await t.request("/services/web/environments/production");
+    expect(env.status).toBe(303);
+    expect(env.headers.get("location")).toBe("/services/web/environments/production/container");
+    const page = await (await t.request("/services/web/environments/production/container")).text();
+    expect(page).toContain('name="image"');
+    expect(page).toContain("API_TOKEN");
+    expect(page).not.toContain("tok-123456");
+    const form = new URLSearchParams({
+      image: "nginx:1.27",
+      port: "80",
+      replicas: "1",
+      memoryLimit: "1.5Gx",
+    });
+    const bad = await t.request("/services/web/environments/production/container", {
+      method: "POST",
+      body: form,
+      headers: { "hx-request": "true" },
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toMatch(
+      /id="memoryLimit-error"[^>]*>resources\.limits\.memory: &quot;1\.5Gx&quot; is not a Kubernetes quantity/,
+    );
+    const pods = await t.request("/services/web/environments/production/container/pods", {
+      headers: { "hx-request": "true" },
+    });
+    expect(await pods.text()).toContain("No pods.");
+  });
+});
