@@ -155,6 +155,13 @@ describe("containers on Kubernetes", () => {
   });
 
   it("operates the environment: pods, scale, stop/start, restart, logs, usage", async () => {
+    const logs = (await (
+      await send("GET", "/services/api/environments/production/logs?tail=100")
+    ).json()) as { items: { pod: string; line: string }[] };
+    expect(
+      logs.items.some((l) => l.line.includes("listening on :8080")),
+      JSON.stringify(logs).slice(0, 2000),
+    ).toBe(true);
     const pods = (await (
       await send("GET", "/services/api/environments/production/pods")
     ).json()) as { items: { ready: boolean }[] };
@@ -171,14 +178,10 @@ describe("containers on Kubernetes", () => {
     expect(
       deploymentOf().spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"],
     ).toBeTruthy();
-    const logs = (await (
-      await send("GET", "/services/api/environments/production/logs?tail=5")
-    ).json()) as { items: { pod: string; line: string }[] };
-    expect(logs.items.some((l) => l.line.includes("listening on :8080"))).toBe(true);
     const used = (await (
       await send("GET", "/services/api/environments/production/usage")
     ).json()) as { available: boolean };
-    expect(used.available).toBe(true);
+    expect(used.available, JSON.stringify(used)).toBe(true);
   });
 
   it("gives 502 cluster_unreachable and records nothing when the cluster does not answer", async () => {
@@ -231,6 +234,35 @@ describe("containers on Kubernetes", () => {
     expect(deploymentOf().spec.template.spec.containers[0].image).toMatch(
       /^example\.com\/api@sha256:[0-9a-f]{64}$/,
     );
+  });
+
+  it("follows pod logs as Server-Sent Events, each line labelled with its pod", async () => {
+    const res = await server.api("/services/api/environments/production/logs?tail=1", {
+      headers: { accept: "text/event-stream" },
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    const end = Date.now() + 10_000;
+    // a serving pod writes a health-check line about every second
+    while (!text.includes("GET /healthz") && Date.now() < end) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    await reader.cancel();
+    expect(text).toMatch(/"pod":"api-production-[0-9a-f]+-[0-9a-f]+","line":"GET \/healthz 200/);
+  });
+
+  it("deletes the environment's objects with the environment", async () => {
+    const res = await send("DELETE", "/services/api/environments/production").catch((err) => {
+      throw new Error(`${err}\n${server.output().slice(-3000)}`);
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(deploymentOf()).toBeUndefined();
+    expect(fake.cluster.store.list("secrets", "berth")).toHaveLength(0);
+    expect(fake.cluster.store.get("ingresses", "berth", "api-production")).toBeUndefined();
   });
 
   it("never leaks the secret into the server's output", () => {

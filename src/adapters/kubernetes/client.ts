@@ -179,6 +179,9 @@ export function connect(conn: KubeConnection): Kube {
     followLog: (name, tail, onLine, signal) =>
       wrap("following a pod log", async () => {
         const out = new PassThrough();
+        // the client pipes the response into `out` with no error handler on its side:
+        // aborting would otherwise be an unhandled 'error' that ends the process
+        out.on("pipe", (source) => source.on("error", () => out.end()));
         let rest = "";
         out.on("data", (chunk: Buffer) => {
           rest += chunk.toString("utf8");
