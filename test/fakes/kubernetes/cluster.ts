@@ -31,7 +31,7 @@ export class Cluster {
   readonly logs = new Map<string, Logs>();
   readonly opts: Required<Omit<FakeOptions, "token" | "disconnectMeanMs">> & FakeOptions;
   /** Every request received: method and path, for counting API calls. */
-  readonly requests: { method: string; path: string }[] = [];
+  readonly requests: { method: string; path: string; watch: boolean }[] = [];
 
   constructor(opts: FakeOptions = {}) {
     this.opts = {

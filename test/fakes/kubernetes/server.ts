@@ -23,7 +23,11 @@ async function route(c: Cluster, req: IncomingMessage, res: ServerResponse): Pro
   const url = new URL(req.url ?? "/", "http://fake");
   const q = url.searchParams;
   const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  c.requests.push({ method: req.method ?? "GET", path: url.pathname });
+  c.requests.push({
+    method: req.method ?? "GET",
+    path: url.pathname,
+    watch: q.get("watch") === "true",
+  });
   if (c.opts.token && req.headers.authorization !== `Bearer ${c.opts.token}`) {
     return fail(res, 401, "Unauthorized");
   }
