@@ -74,7 +74,8 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
     };
 
     const onEvent = (e: Obj) => {
-      const key = `${e.metadata?.uid}/${e.count ?? 1}`;
+      // a repeated event (count + 1) says nothing new: each reason and message once per pod
+      const key = `${e.involvedObject?.uid}/${e.reason}/${e.message}`;
       if (seen.has(key)) return;
       seen.add(key);
       const level: LogLevel = e.type === "Warning" ? "warn" : "info";
