@@ -53,6 +53,19 @@ describe("container API and UI", () => {
     expect(check.missing).toEqual(["delete secrets"]);
   });
 
+  it("shows Settings → Kubernetes without the kubeconfig, errors beside the field", async () => {
+    const page = await (await t.request("/settings/kubernetes")).text();
+    expect(page).toContain("A kubeconfig is saved");
+    expect(page).not.toContain(fake.url);
+    const bad = await t.request("/settings/kubernetes", {
+      method: "POST",
+      body: new URLSearchParams({ namespace: "Not_A_Label", failWindowSeconds: "60" }),
+      headers: { "hx-request": "true" },
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toMatch(/id="namespace-error"[^>]*>namespace: must be a DNS label/);
+  });
+
   it("refuses a kubeconfig that names no cluster, naming the field", async () => {
     const res = await t.json("/api/v1/settings/kubernetes", "PUT", {
       kubeconfig: "apiVersion: v1\nkind: Config\n",

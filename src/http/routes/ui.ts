@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { DomainError } from "../../domain/errors.ts";
+import { clusterUi } from "../containers/cluster-ui.ts";
 import { containersUi } from "../containers/containers-ui.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
@@ -38,5 +39,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiDeployments(ui, h);
   uiAdmin(ui, h);
   uiSettings(ui, h);
+  clusterUi(ui, h);
   app.route("/", ui);
 }
