@@ -100,6 +100,22 @@ describe("container API and UI", () => {
     expect((await as(`${base}/pods`)).status).toBe(200);
   });
 
+  it("fails an OOM-killed container with its exit code, even with nothing good to go back to", async () => {
+    const res = await t.json(`${base}/deployments`, "POST", { image: "example.com/oom:1" });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    let log = { status: "", lines: [] as { message: string }[] };
+    for (let i = 0; i < 200 && !["live", "failed"].includes(log.status); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      log = (await (await t.request(`/api/v1/deployments/${id}/log`)).json()) as typeof log;
+    }
+    expect(log.status).toBe("failed");
+    const text = log.lines.map((l) => l.message).join("\n");
+    expect(text).toContain("OOMKilled: exit code 137");
+    expect(text).toContain("There is no earlier good deployment to go back to.");
+    expect(text).not.toContain("tok-123456");
+  });
+
   it("says when metrics-server is missing", async () => {
     const usage = (await (await t.request(`${base}/usage`)).json()) as {
       available: boolean;
@@ -134,6 +150,6 @@ describe("container API and UI", () => {
     const pods = await t.request("/services/web/environments/production/container/pods", {
       headers: { "hx-request": "true" },
     });
-    expect(await pods.text()).toContain("No pods.");
+    expect(await pods.text()).toContain("<code>web-production-");
   });
 });

@@ -195,3 +195,39 @@ describe("fake Kubernetes API with @kubernetes/client-node", () => {
     expect(v.gitVersion).toMatch(/^v1\./);
   });
 });
+
+describe("fake pod stages", () => {
+  it("holds a pod whose Secret is missing in CreateContainerConfigError, and reports failing probes", async () => {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const noSecret = deployment("cfg", "example.com/app:1", 1);
+    noSecret.spec.template.spec.containers[0] = {
+      ...noSecret.spec.template.spec.containers[0],
+      envFrom: [{ secretRef: { name: "absent" } }],
+    } as never;
+    await apps.createNamespacedDeployment({ namespace: ns, body: noSecret });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment("unready", "example.com/unready:1", 1),
+    });
+    const waiting = await until(async () => {
+      const p = (await core.listNamespacedPod({ namespace: ns, labelSelector: "app=cfg" }))
+        .items[0];
+      return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason ===
+        "CreateContainerConfigError"
+        ? p
+        : undefined;
+    });
+    expect(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe(
+      'secret "absent" not found',
+    );
+    const unhealthy = await until(async () => {
+      const events = await core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: "reason=Unhealthy",
+      });
+      return events.items[0];
+    });
+    expect(unhealthy.message).toMatch(/^Readiness probe failed/);
+  });
+});
