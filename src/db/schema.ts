@@ -345,4 +345,3 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("webhook_deliveries_unique").on(t.provider, t.deliveryId)],
 );
-export * from "./schema/containers.ts";
