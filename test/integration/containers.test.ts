@@ -143,6 +143,9 @@ describe("containers on Kubernetes", () => {
       failure: { stage: string; code: string };
     };
     expect(row.failure).toMatchObject({ stage: "rollout", code: "crash_loop" });
+    expect((row as unknown as { container: { image: string } }).container.image).toBe(
+      "example.com/api:crash",
+    );
   });
 
   it("reports an image pull error with the registry's message", async () => {

@@ -91,6 +91,19 @@ export function containersApi(app: Api, h: HttpDeps): void {
       return c.json(spec, 200);
     },
   );
+  // A container deployment is shown with its snapshot; any other with deploymentsApi.
+  app.use("/deployments/:id", async (c, next) => {
+    const id = c.req.param("id") ?? "";
+    const snap = c.req.method === "GET" ? deps.repos.containers.snapshot(id) : undefined;
+    const d = snap ? deps.repos.deployments.byId(id) : undefined;
+    const env = snap ? deps.repos.environments.byId(snap.environmentId) : undefined;
+    const service = env ? deps.repos.services.byId(env.serviceId) : undefined;
+    if (!d || !env || !service) return next();
+    const principal = c.get("principal") as Principal | undefined;
+    if (!principal) throw unauthenticated();
+    if (!can(principal, "services.read", service.name)) throw forbidden();
+    return c.json(presentContainerDeployment(h, service.name, env.name, d), 200);
+  });
   // A deploy of a container service is JSON {image?, message?}; a static one stays with deploymentsApi.
   app.use("/services/:service/environments/:env/deployments", async (c, next) => {
     const service = c.req.param("service");
