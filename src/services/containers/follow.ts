@@ -191,8 +191,19 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
       }
     };
 
+    const started = Date.now();
+    // the cluster's own deadline (600 s) reaches Berth only while the cluster answers
+    const deadlineMs = 600_000 + ctx.windowMs;
     const timer = setInterval(() => {
       const now = Date.now();
+      if (now - started > deadlineMs) {
+        finish({
+          ok: false,
+          code: "progress_deadline",
+          message: `no rollout verdict after ${Math.round(deadlineMs / 1000)} s`,
+        });
+        return;
+      }
       for (const [name, s] of pods) {
         if (s.badSince !== null && now - s.badSince >= ctx.windowMs) {
           const seconds = Math.round((now - s.badSince) / 1000);
