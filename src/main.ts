@@ -9,6 +9,7 @@ import { pruneAudit } from "./services/auth/audit.ts";
 import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
 import { runBuild } from "./services/builds/run.ts";
+import { resumeRollouts } from "./services/containers/rollout.ts";
 import { openDeps } from "./services/core/deps.ts";
 import { createDashboard, startDashboard } from "./services/dashboard/index.ts";
 import { startCertificateScheduler } from "./services/edge/certificate-scheduler.ts";
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   const interrupted = await recoverInterrupted(deps);
   if (interrupted > 0)
     logger.warn({ interrupted }, "marked deployments cut off by a stop as interrupted");
+  const resumed = resumeRollouts(deps);
+  if (resumed.length > 0) logger.info({ resumed }, "following container rollouts again");
   const cutBuilds = await recoverBuilds(deps);
   if (cutBuilds > 0)
     logger.warn({ builds: cutBuilds }, "marked builds cut off by a stop as interrupted");

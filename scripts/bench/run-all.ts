@@ -13,7 +13,8 @@ import { fmt, ROOT } from "./lib.ts";
 const ALL = ["deploy-latency", "rollback-latency", "serve-throughput", "memory"];
 ALL.push("webhook-ack", "push-to-live"); // builds from git (docs/PERFORMANCE.md, Builds)
 ALL.push("edge-zero-downtime", "edge-overhead", "edge-scale"); // nginx mode: needs nginx and wrk
-ALL.push("report-ingest", "dashboard-load"); // error reports and the dashboard (issue 15)
+ALL.push("report-ingest", "dashboard-load"); // error reports and the dashboard
+ALL.push("k8s-rollout", "k8s-watch"); // containers, against the fake Kubernetes API
 
 type Result = Record<string, unknown> & { name: string };
 

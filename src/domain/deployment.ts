@@ -12,10 +12,10 @@ export const DEPLOYMENT_STATUSES = [
 ] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
-export const SERVICE_KINDS = ["static"] as const;
+export const SERVICE_KINDS = ["static", "container"] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
 
-export const DEPLOYMENT_SOURCES = ["upload", "redeploy", "build"] as const;
+export const DEPLOYMENT_SOURCES = ["upload", "redeploy", "build", "image"] as const;
 export type DeploymentSource = (typeof DEPLOYMENT_SOURCES)[number];
 
 export const BUNDLE_FORMATS = ["zip", "tar.gz"] as const;
@@ -25,7 +25,16 @@ export const LOG_LEVELS = ["info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Pipeline stages named in a failure. */
-export const STAGES = ["receive", "validate", "extract", "activate", "health", "prune"] as const;
+export const STAGES = [
+  "receive",
+  "validate",
+  "extract",
+  "activate",
+  "health",
+  "prune",
+  "apply",
+  "rollout",
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 const transitions: Record<DeploymentStatus, readonly DeploymentStatus[]> = {

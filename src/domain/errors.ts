@@ -10,7 +10,8 @@ export type ErrorKind =
   | "conflict" // 409
   | "too_large" // 413
   | "unprocessable" // well-formed but unacceptable content: 422
-  | "rate_limited"; // 429
+  | "rate_limited" // 429
+  | "unavailable"; // an outside system (a Kubernetes cluster) did not answer: 502
 
 export class DomainError extends Error {
   readonly kind: ErrorKind;
@@ -34,6 +35,8 @@ export const invalid = (code: string, message: string, field?: string) =>
   new DomainError("invalid", code, message, field);
 export const unprocessable = (code: string, message: string, field?: string) =>
   new DomainError("unprocessable", code, message, field);
+export const unavailable = (code: string, message: string) =>
+  new DomainError("unavailable", code, message);
 export const tooLarge = (code: string, message: string) =>
   new DomainError("too_large", code, message);
 

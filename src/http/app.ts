@@ -10,6 +10,9 @@ import { usersApi } from "./auth/users-api.ts";
 import { bodyRoutes } from "./body-routes.ts";
 import { buildsApi } from "./builds/builds-api.ts";
 import { hookRoutes } from "./builds/hooks-api.ts";
+import { clusterApi } from "./containers/cluster-api.ts";
+import { containersApi } from "./containers/containers-api.ts";
+import { operateApi } from "./containers/operate-api.ts";
 import type { Api, Env, HttpDeps } from "./context.ts";
 import { certificatesApi } from "./edge/certificates-api.ts";
 import { settingsApi } from "./edge/dns-settings-api.ts";
@@ -72,6 +75,10 @@ export function createApp(given: HttpDeps): Hono<Env> {
     },
   });
   servicesApi(api, h);
+  // containers: before deploymentsApi, whose POST .../deployments takes bundles
+  containersApi(api, h);
+  operateApi(api, h);
+  clusterApi(api, h);
   deploymentsApi(api, h);
   buildsApi(api, h);
   domainsApi(api, h);

@@ -13,6 +13,7 @@ const statusOf: Record<ErrorKind, ContentfulStatusCode> = {
   too_large: 413,
   unprocessable: 422,
   rate_limited: 429,
+  unavailable: 502,
 };
 
 export type ErrorBody = { error: { code: string; message: string; field?: string } };

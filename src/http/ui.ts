@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { DomainError } from "../domain/errors.ts";
 import { uiAdmin } from "./auth/admin-ui.ts";
 import { uiBuilds } from "./builds/builds-ui.ts";
+import { clusterUi } from "./containers/cluster-ui.ts";
+import { containersUi } from "./containers/containers-ui.ts";
 import type { Env, HttpDeps } from "./context.ts";
 import { dashboardUi } from "./dashboard/dashboard-ui.ts";
 import { uiSettings } from "./edge/dns-settings-ui.ts";
@@ -31,6 +33,7 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
     });
   });
   uiServices(ui, h);
+  containersUi(ui, h); // before uiEnvironments: a container environment has its own page
   const envPage = uiEnvironments(ui, h);
   uiDomains(ui, h, envPage);
   uiHealth(ui, h, envPage);
@@ -40,5 +43,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiSettings(ui, h);
   if (h.reports) errorsUi(ui, h, h.reports);
   if (h.dashboard) dashboardUi(ui, h, h.dashboard);
+  clusterUi(ui, h);
   app.route("/", ui);
 }

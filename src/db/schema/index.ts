@@ -2,6 +2,7 @@
 
 export * from "./auth.ts";
 export * from "./builds.ts";
+export * from "./containers.ts";
 export * from "./core.ts";
 export * from "./edge.ts";
 export * from "./releases.ts";

@@ -6,6 +6,7 @@ import { createUsersRepo } from "../../db/auth/users-repo.ts";
 import { createBuildsRepo } from "../../db/builds/builds-repo.ts";
 import type { Db } from "../../db/client.ts";
 import { openDb } from "../../db/client.ts";
+import { createContainersRepo } from "../../db/containers/containers-repo.ts";
 import { createSettingsRepo } from "../../db/core/settings-repo.ts";
 import { createTasksRepo } from "../../db/core/tasks-repo.ts";
 import { createDomainsRepo } from "../../db/edge/domains-repo.ts";
@@ -32,6 +33,7 @@ export type Deps = {
     tasks: ReturnType<typeof createTasksRepo>;
     settings: ReturnType<typeof createSettingsRepo>;
     domains: ReturnType<typeof createDomainsRepo>;
+    containers: ReturnType<typeof createContainersRepo>;
   };
   layout: Layout;
   limits: Limits;
@@ -118,6 +120,7 @@ export function createDeps(input: {
       tasks: createTasksRepo(input.db),
       settings: createSettingsRepo(input.db),
       domains: createDomainsRepo(input.db),
+      containers: createContainersRepo(input.db),
     },
     logBus: createLogBus(),
     buildBus: createBus<BuildEvent>(),

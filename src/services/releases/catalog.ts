@@ -5,6 +5,7 @@ import type { ServiceKind } from "../../domain/deployment.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
 import type { Environment, Service } from "../../domain/types.ts";
+import { removeContainerObjects } from "../containers/cleanup.ts";
 import type { Needs } from "../core/deps.ts";
 import {
   applyEnvironment,
@@ -121,6 +122,7 @@ export async function deleteService(deps: ReleasesDeps, name: string): Promise<v
   const service = getService(deps, name);
   const envIds = deps.repos.environments.listForService(service.id).map((e) => e.id);
   refuseWhileRunning(deps, envIds, `Service "${name}"`);
+  if (service.kind === "container") await removeContainerObjects(deps, name);
   await removeService(deps, name);
   writeTx(deps.db, (tx) => {
     refuseWhileRunning(deps, envIds, `Service "${name}"`);
@@ -204,8 +206,9 @@ export async function updateEnvironment(
 }
 
 export async function deleteEnvironment(deps: ReleasesDeps, serviceName: string, envName: string) {
-  const { environment } = getEnvironment(deps, serviceName, envName);
+  const { service, environment } = getEnvironment(deps, serviceName, envName);
   refuseWhileRunning(deps, [environment.id], `Environment "${envName}"`);
+  if (service.kind === "container") await removeContainerObjects(deps, serviceName, envName);
   await removeEnvironment(deps, serviceName, envName);
   writeTx(deps.db, (tx) => {
     refuseWhileRunning(deps, [environment.id], `Environment "${envName}"`);

@@ -11,7 +11,8 @@ import { pointCurrent, readCurrent, removeTree } from "./release-files.ts";
  */
 export async function recoverInterrupted(deps: ReleasesDeps): Promise<number> {
   const { deployments, environments, services } = deps.repos;
-  const cut = deployments.inFlight();
+  // container deployments are followed again instead (containers/rollout.ts resumeRollouts)
+  const cut = deployments.inFlight().filter((d) => d.source !== "image");
   for (const d of cut) {
     journal(deps, d.id, (tx, note) => {
       deployments.transition(tx, d.id, "interrupted", {
@@ -34,7 +35,7 @@ export async function recoverInterrupted(deps: ReleasesDeps): Promise<number> {
   const interrupted = new Set(cut.map((d) => d.id));
   for (const env of environments.listAll()) {
     const service = services.byId(env.serviceId);
-    if (!service) continue;
+    if (!service || service.kind === "container") continue;
     const releases = deps.layout.releasesDir(service.name, env.name);
     for (const name of await fs.readdir(releases).catch(() => [] as string[])) {
       if (name.endsWith(".staging") || interrupted.has(name)) {

@@ -1,5 +1,6 @@
 import { conflict, notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
+import { rollbackContainer } from "../containers/deploy.ts";
 import { journal } from "../core/journal.ts";
 import { getEnvironment } from "./catalog.ts";
 import { publishStatus } from "./deploy.ts";
@@ -16,7 +17,9 @@ export function rollback(
   envName: string,
   deploymentId?: string,
 ): Promise<Deployment> {
-  const { environment } = getEnvironment(deps, serviceName, envName);
+  const { service, environment } = getEnvironment(deps, serviceName, envName);
+  if (service.kind === "container")
+    return rollbackContainer(deps, serviceName, envName, deploymentId);
   return deps.queue.run(environment.id, async () => {
     const { deployments, environments } = deps.repos;
     const env = environments.byId(environment.id);
