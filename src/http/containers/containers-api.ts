@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { forbidden, notFound, unauthenticated } from "../../domain/errors.ts";
-import { can, type Principal } from "../../domain/permissions.ts";
+import type { Context } from "hono";
+import { notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
 import { deployContainer } from "../../services/containers/deploy.ts";
 import { getContainerSpec, putContainerSpec } from "../../services/containers/spec.ts";
@@ -92,25 +92,25 @@ export function containersApi(app: Api, h: HttpDeps): void {
     },
   );
   // A container deployment is shown with its snapshot; any other with deploymentsApi.
-  app.use("/deployments/:id", async (c, next) => {
+  const serviceOfDeployment = (c: Context) => {
+    const d = deps.repos.deployments.byId(c.req.param("id") ?? "");
+    const env = d && deps.repos.environments.byId(d.environmentId);
+    return env ? deps.repos.services.byId(env.serviceId)?.name : undefined;
+  };
+  app.get("/deployments/:id", guard("services.read", serviceOfDeployment), async (c, next) => {
     const id = c.req.param("id") ?? "";
-    const snap = c.req.method === "GET" ? deps.repos.containers.snapshot(id) : undefined;
+    const snap = deps.repos.containers.snapshot(id);
     const d = snap ? deps.repos.deployments.byId(id) : undefined;
     const env = snap ? deps.repos.environments.byId(snap.environmentId) : undefined;
     const service = env ? deps.repos.services.byId(env.serviceId) : undefined;
     if (!d || !env || !service) return next();
-    const principal = c.get("principal") as Principal | undefined;
-    if (!principal) throw unauthenticated();
-    if (!can(principal, "services.read", service.name)) throw forbidden();
     return c.json(presentContainerDeployment(h, service.name, env.name, d), 200);
   });
   // A deploy of a container service is JSON {image?, message?}; a static one stays with deploymentsApi.
-  app.use("/services/:service/environments/:env/deployments", async (c, next) => {
+  const deploy = guard("deployments.create", serviceParam);
+  app.post("/services/:service/environments/:env/deployments", deploy, async (c, next) => {
     const service = c.req.param("service");
-    if (c.req.method !== "POST" || !isContainer(deps, service)) return next();
-    const principal = c.get("principal") as Principal | undefined;
-    if (!principal) throw unauthenticated();
-    if (!can(principal, "deployments.create", service)) throw forbidden();
+    if (!isContainer(deps, service)) return next();
     const body = (await jsonBody(c)) as { image?: unknown; message?: unknown };
     const image =
       body && typeof body === "object" && body.image !== undefined ? String(body.image) : undefined;
