@@ -1,5 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { DomainError, notFound } from "../domain/errors.ts";
 import { auditApi } from "./auth/audit-api.ts";
 import { keysApi } from "./auth/keys-api.ts";
 import { authRoutes } from "./auth/sign-in-ui.ts";
@@ -10,6 +12,7 @@ import type { Api, Env, HttpDeps } from "./context.ts";
 import { certificatesApi } from "./edge/certificates-api.ts";
 import { settingsApi } from "./edge/dns-settings-api.ts";
 import { domainsApi } from "./edge/domains-api.ts";
+import { htmlError } from "./error-pages.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
@@ -31,7 +34,14 @@ export function createApp(h: HttpDeps): Hono<Env> {
     await next();
   });
   app.use("*", requestLog(logger));
-  app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+  app.onError((err, c) => {
+    const log = c.get("log") ?? logger;
+    const html = htmlError(c, err);
+    if (!html) return toErrorResponse(err, c, log);
+    if (!(err instanceof DomainError) && !(err instanceof HTTPException))
+      log.error({ err, path: c.req.path }, "unhandled error");
+    return html;
+  });
   const cookie = sessionCookie(h.publicUrl);
   app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
   app.use("*", requireSignIn());
@@ -81,8 +91,10 @@ export function createApp(h: HttpDeps): Hono<Env> {
   hookRoutes(app, h);
   authRoutes(app, h, cookie);
   uiRoutes(app, h);
-  app.notFound((c) =>
-    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
+  app.notFound(
+    (c) =>
+      htmlError(c, notFound("not_found", "That page does not exist.")) ??
+      c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
   return app;
 }
