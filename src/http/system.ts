@@ -7,7 +7,7 @@ import type { Env } from "./context.ts";
 const require = createRequire(import.meta.url);
 const htmxDir = path.dirname(require.resolve("htmx.org/dist/htmx.min.js"));
 const swaggerDir = path.dirname(require.resolve("swagger-ui-dist/package.json"));
-const publicDir = path.resolve(import.meta.dirname, "../../../public");
+const publicDir = path.resolve(import.meta.dirname, "../../public");
 
 type Asset = { file: string; type: string };
 const assets: Record<string, Asset> = {
