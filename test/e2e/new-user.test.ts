@@ -149,4 +149,35 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
     }
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it("after a rollback the log header follows; after the session ends a click goes to sign in", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const res = await server.api(`/services/${LONG}/environments/production/deployments`, {
+      method: "POST",
+      headers: { "content-type": "application/zip", "x-berth-message": "second" },
+      body: new Uint8Array(makeZip({ "index.html": "<h1>two</h1>" })),
+    });
+    const second = ((await res.json()) as { id: string }).id;
+    const env = `${ui}/services/${LONG}/environments/production`;
+    await page.goto(`${env}/history`);
+    await page.locator("#live .card-head-meta .badge-live").waitFor();
+    expect(await page.locator("#live .card-head-meta").textContent()).toContain(second.slice(-8));
+    const first = page.locator("#history tbody tr", { hasText: deploymentId.slice(-8) });
+    page.once("dialog", (d) => d.accept());
+    await first.getByRole("button", { name: "Rollback" }).click();
+    await first.locator(".badge-live").waitFor();
+    // the header names the release rolled back from, and no longer calls it live
+    await page.locator("#live .card-head-meta .badge-superseded").waitFor();
+
+    // the session ends (signed out elsewhere): the next click signs in again, back here
+    await context.clearCookies();
+    const again = page.locator("#history tbody tr", { hasText: second.slice(-8) });
+    page.once("dialog", (d) => d.accept());
+    await again.getByRole("button", { name: "Rollback" }).click();
+    await page.waitForURL(/\/login\?next=/);
+    expect(decodeURIComponent(page.url())).toContain(
+      `next=/services/${LONG}/environments/production`,
+    );
+    expect(await page.locator("body").textContent()).not.toContain('"error"');
+  }, 60_000);
 });
