@@ -9,7 +9,7 @@ import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createDeps } from "../../src/services/core/deps.ts";
 import { createLayout } from "../../src/services/core/layout.ts";
 import { makeZip, testLimits } from "../helpers/app.ts";
-import { hasChromium, launchChromium } from "../helpers/browser.ts";
+import { fitProblems, hasChromium, launchChromium } from "../helpers/browser.ts";
 import { type RunningServer, startServer } from "../helpers/server.ts";
 
 /**
@@ -118,33 +118,7 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
       await page.setViewportSize({ width, height: 900 });
       for (const p of pages) {
         await page.goto(`${ui}${p}`);
-        const m = await page.evaluate(() => {
-          const off: string[] = [];
-          for (const el of document.querySelectorAll<HTMLElement>(
-            ".topbar a, .topbar button, main button, main a, main input, main select",
-          )) {
-            const r = el.getBoundingClientRect();
-            if (r.width === 0 && r.height === 0) continue; // hidden (a closed <details>)
-            // inside a scrolling table the control is reachable by scrolling the table
-            if (el.closest(".table-wrap")) continue;
-            if (r.left < -1 || r.right > innerWidth + 1)
-              off.push(el.textContent?.trim() || el.tagName);
-          }
-          // at desktop width a table fits its card: no column hidden behind a scroll
-          const clipped =
-            innerWidth >= 1280 &&
-            [...document.querySelectorAll(".table-wrap")].some(
-              (w) => w.scrollWidth > w.clientWidth + 1,
-            );
-          if (clipped) off.push("a table wider than its card");
-          return {
-            scroll: (document.scrollingElement as Element).scrollWidth,
-            inner: innerWidth,
-            off,
-          };
-        });
-        if (m.scroll > m.inner) problems.push(`${width}px ${p}: page is ${m.scroll}px wide`);
-        if (m.off.length) problems.push(`${width}px ${p}: off screen: ${m.off.join(", ")}`);
+        for (const problem of await fitProblems(page)) problems.push(`${width}px ${p}: ${problem}`);
       }
     }
     expect(problems).toEqual([]);
