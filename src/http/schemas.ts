@@ -36,6 +36,9 @@ export const DeploymentSchema = z
     redeployOf: z.string().nullable(),
     message: z.string().nullable(),
     commit: z.string().nullable(),
+    stripFolder: z.boolean().openapi({
+      description: "The bundle's one top-level folder is served as the site's root.",
+    }),
     bundle: z.object({ sha256: z.string(), format: z.enum(["zip", "tar.gz"]), bytes: z.number() }),
     fileCount: z.number().nullable(),
     totalBytes: z.number().nullable(),

@@ -6,6 +6,7 @@ import type { Deployment, Environment, Service } from "../../domain/types.ts";
 import { journal } from "../core/journal.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
 import type { ReleasesDeps } from "./deps.ts";
+import { placeRelease } from "./bundle-root.ts";
 import { checkHealth } from "./health.ts";
 import { pruneReleases } from "./prune.ts";
 import { pointCurrent, removeTree } from "./release-files.ts";
@@ -28,6 +29,8 @@ export async function acceptBundle(
     commit?: string | null;
     redeployOf?: string | null;
     artifactId?: string | null;
+    /** Serve the bundle's one folder as the site's root. */
+    stripFolder?: boolean;
   },
 ): Promise<Deployment> {
   let summary: Awaited<ReturnType<typeof inspectArchive>>;
@@ -52,6 +55,7 @@ export async function acceptBundle(
       bundleBytes: bundle.bytes,
       message: meta.message ?? null,
       commit: meta.commit ?? null,
+      stripFolder: meta.stripFolder ?? false,
     });
     deps.repos.deployments.update(tx, id, {
       fileCount: summary.fileCount,
@@ -87,7 +91,11 @@ export async function acceptBundle(
 }
 
 /** Redeploys a deployment's stored bundle (for example one whose release was pruned). */
-export async function redeploy(deps: ReleasesDeps, deploymentId: string): Promise<Deployment> {
+export async function redeploy(
+  deps: ReleasesDeps,
+  deploymentId: string,
+  opts: { stripFolder?: boolean } = {},
+): Promise<Deployment> {
   const source = deps.repos.deployments.byId(deploymentId);
   if (!source) throw notFound("deployment_not_found", `There is no deployment ${deploymentId}.`);
   const environment = deps.repos.environments.byId(source.environmentId);
@@ -102,7 +110,12 @@ export async function redeploy(deps: ReleasesDeps, deploymentId: string): Promis
     deps,
     { service, environment },
     { sha256: source.bundleSha256, format: source.bundleFormat, bytes: stat.size, path },
-    { message: source.message, commit: source.commit, redeployOf: source.id },
+    {
+      message: source.message,
+      commit: source.commit,
+      redeployOf: source.id,
+      stripFolder: opts.stripFolder ?? source.stripFolder,
+    },
   );
 }
 
@@ -138,7 +151,8 @@ async function runPipeline(
       staging,
       deps.limits,
     );
-    await fs.rename(staging, release);
+    const placed = await placeRelease(staging, release, d.stripFolder);
+    if (placed) journal(deps, id, (_tx, note) => note("extract", placed));
     stage = "activate";
     journal(deps, id, (tx, note) => {
       deployments.transition(tx, id, "activating", {
