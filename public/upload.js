@@ -8,7 +8,8 @@
     n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
 
   // drag and drop onto the bundle field: the dropped file becomes the file input's file
-  const zoneOf = (event) => event.target instanceof Element && event.target.closest("[data-dropzone]");
+  const zoneOf = (event) =>
+    event.target instanceof Element && event.target.closest("[data-dropzone]");
   for (const type of ["dragenter", "dragover"]) {
     document.addEventListener(type, (event) => {
       const zone = zoneOf(event);

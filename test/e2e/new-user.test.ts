@@ -154,4 +154,50 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
     );
     expect(await page.locator("body").textContent()).not.toContain('"error"');
   }, 60_000);
+
+  it("a zip of a folder dropped on the form is caught, fixed in one click, and promoted", async () => {
+    await page.goto(`${ui}/login`);
+    await page.fill("#email", EMAIL);
+    await page.fill("#password", PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${ui}/**`);
+    const env = `${ui}/services/${LONG}/environments/staging`;
+    await server.api(`/services/${LONG}/environments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "staging" }),
+    });
+    await page.goto(env);
+    // drag and drop: the dropped file becomes the form's file
+    const zip = makeZip({ "dist/index.html": "<h1>from the folder</h1>" }).toString("base64");
+    const dt = await page.evaluateHandle(`(() => {
+      const bytes = Uint8Array.from(atob("${zip}"), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "site.zip", { type: "application/zip" }));
+      return dt;
+    })()`);
+    await page.dispatchEvent("[data-dropzone]", "drop", { dataTransfer: dt });
+    await page.locator("[data-dropzone-text]", { hasText: "site.zip" }).waitFor();
+    await page.getByRole("button", { name: "Upload and deploy" }).click();
+    const link = page.locator("[data-upload-progress-text] a");
+    await link.waitFor();
+    // before it goes live, the page says what is wrong and offers the fix
+    await page.locator("#live .flash-error", { hasText: "one folder, dist/" }).waitFor();
+    await page.getByRole("button", { name: "Deploy again with the folder as the root" }).click();
+    await page.waitForURL(/\/deployments\//);
+    await page.locator("#deployment-summary .badge-live").waitFor({ timeout: 15_000 });
+    const tab = await context.newPage();
+    await tab.goto(`http://staging--${LONG}.localhost:${server.port}/`);
+    expect(await tab.locator("h1").textContent()).toBe("from the folder");
+    await tab.close();
+    // the deployment page: copy the preview URL, promote to production
+    await page.getByRole("button", { name: "Copy preview URL" }).waitFor();
+    await page.selectOption("#promote-env", "production");
+    await page.getByRole("button", { name: "Promote" }).click();
+    await page.waitForURL(/\/deployments\//);
+    await page.locator("#deployment-summary .badge-live").waitFor({ timeout: 15_000 });
+    expect(await page.locator(".crumbs, nav", { hasText: "production" }).count()).toBeGreaterThan(
+      0,
+    );
+  }, 60_000);
 });

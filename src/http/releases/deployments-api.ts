@@ -5,6 +5,7 @@ import { notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
 import { getEnvironment } from "../../services/releases/catalog.ts";
 import { acceptBundle, redeploy } from "../../services/releases/deploy.ts";
+import { promote } from "../../services/releases/promote.ts";
 import { rollback } from "../../services/releases/rollback.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { followLog } from "../log-stream.ts";
@@ -229,6 +230,35 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
       const d = await redeploy(deps, c.req.valid("param").id, {
         stripFolder: body.stripFolder,
       });
+      c.header("Location", `/api/v1/deployments/${d.id}`);
+      return c.json(present(d), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/deployments/{id}/promote",
+      middleware: [guard("deployments.create", serviceOfDeployment)] as const,
+      tags: ["deployments"],
+      summary: "Deploy a deployment's bundle to another environment of its service",
+      request: {
+        params: IdParam,
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: z.object({
+                environment: z.string().min(1).openapi({ example: "production" }),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 202: json(DeploymentSchema, "Accepted"), ...errors(400, 404, 409, 422) },
+    }),
+    async (c) => {
+      const d = await promote(deps, c.req.valid("param").id, c.req.valid("json").environment);
       c.header("Location", `/api/v1/deployments/${d.id}`);
       return c.json(present(d), 202);
     },

@@ -4,9 +4,9 @@ import { conflict, DomainError, notFound, unprocessable } from "../../domain/err
 import { newId } from "../../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../../domain/types.ts";
 import { journal } from "../core/journal.ts";
+import { placeRelease } from "./bundle-root.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
 import type { ReleasesDeps } from "./deps.ts";
-import { placeRelease } from "./bundle-root.ts";
 import { checkHealth } from "./health.ts";
 import { pruneReleases } from "./prune.ts";
 import { pointCurrent, removeTree } from "./release-files.ts";
