@@ -200,4 +200,25 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
       0,
     );
   }, 60_000);
+
+  it("dark mode follows the system; sites get branded pages for 404 and nothing deployed", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${ui}/`);
+    const bg = () => page.evaluate("getComputedStyle(document.body).backgroundColor");
+    expect(await bg()).toBe("rgb(13, 17, 23)");
+    const missing = await page.goto(`http://production--${LONG}.localhost:${server.port}/missing`);
+    expect(missing?.status()).toBe(404);
+    await page.getByRole("heading", { name: "Page not found" }).waitFor();
+    expect(await bg()).toBe("rgb(13, 17, 23)");
+    await page.emulateMedia({ colorScheme: "light" });
+    await server.api(`/services/${LONG}/environments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "preview" }),
+    });
+    const empty = await page.goto(`http://preview--${LONG}.localhost:${server.port}/`);
+    expect(empty?.status()).toBe(404);
+    await page.getByRole("heading", { name: "Nothing deployed yet" }).waitFor();
+    expect(await bg()).toBe("rgb(245, 246, 248)");
+  }, 30_000);
 });

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import type { Context } from "hono";
 import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
 import type { HttpDeps } from "../context.ts";
+import { brandedNotFound } from "./branded.ts";
 import { serveRelease } from "./serve-release.ts";
 
 const notHere = (message: string) =>
@@ -27,7 +28,14 @@ export function siteResponder(h: HttpDeps) {
       const root = deps.layout.current(service.name, env.name);
       // `current` decides, not the live id: a first release under its health check is served
       if (!env.liveDeploymentId && !fs.existsSync(root))
-        return notHere(`Nothing is deployed to ${target.environment} yet.`);
+        return (
+          brandedNotFound(
+            request,
+            "Nothing deployed yet",
+            `${target.service} has no release in ${target.environment} yet. Deploy one and it appears here.`,
+            request.method === "HEAD",
+          ) ?? notHere(`Nothing is deployed to ${target.environment} yet.`)
+        );
       return serveRelease(root, request, { spaFallback: env.spaFallback });
     }
     const d = deps.repos.deployments.byId(target.deploymentId);
