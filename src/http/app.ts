@@ -72,6 +72,12 @@ export function createApp(h: HttpDeps): Hono<Env> {
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
+  // every API route takes an API key: Swagger UI shows Authorize for it
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (berth_…), created under API keys or with `berth key create`.",
+  });
   app.route("/api/v1", api);
   app.get("/api/openapi.json", (c) =>
     c.json(
@@ -84,6 +90,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
             "Deploy static sites to named environments, follow the release log, roll back.",
         },
         servers: [{ url: "/api/v1" }],
+        security: [{ bearer: [] }],
       }),
     ),
   );

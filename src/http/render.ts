@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import nunjucks from "nunjucks";
 import { can } from "../domain/permissions.ts";
 import { formatBytes } from "../services/releases/deploy.ts";
+import { assetVersion } from "./assets.ts";
 import type { Env } from "./context.ts";
 
 const viewsDir = path.resolve(import.meta.dirname, "../../views");
@@ -36,6 +37,7 @@ const views = new nunjucks.Environment(
     lstripBlocks: true,
   },
 );
+views.addGlobal("assetVersion", assetVersion());
 views.addFilter("ago", ago);
 views.addFilter("datetime", datetime);
 views.addFilter("iso", (ms: number | null | undefined) =>
