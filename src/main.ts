@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
+import { prettyDestination } from "./log-pretty.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { createSetup } from "./services/auth/setup.ts";
 import { recoverBuilds } from "./services/builds/recover.ts";
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // readable lines on a terminal, JSON for everything else (journald, files, collectors)
+  const logger = createLogger(
+    config.logLevel,
+    process.stdout.isTTY ? prettyDestination(process.stdout) : undefined,
+  );
   const deps = openDeps(config, logger);
   const db = deps.db;
   const interrupted = await recoverInterrupted(deps);
