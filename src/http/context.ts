@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { DnsLookup } from "../adapters/dns/lookup.ts";
 import type { Setup } from "../services/auth/setup.ts";
 import type { Deps } from "../services/core/deps.ts";
 import type { AuthVars } from "./middleware/auth.ts";
@@ -14,6 +15,8 @@ export type HttpDeps = {
   setup: Setup;
   /** Proxies whose X-Forwarded-For is believed (BERTH_TRUSTED_PROXIES). */
   trustedProxies?: string[];
+  /** How "check now" resolves names (default: the system's resolvers). */
+  dnsLookup?: DnsLookup;
 };
 
 export type Env = { Variables: RequestVars & AuthVars };
