@@ -1,4 +1,4 @@
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(
     /[&<>"']/g,
     (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] as string,
@@ -18,7 +18,7 @@ export function brandedNotFound(
   if (!/\btext\/html\b/.test(request.headers.get("accept") ?? "")) return null;
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
 :root{color-scheme:light dark;--bg:#f5f6f8;--card:#fff;--text:#18202b;--muted:#5f6b7a;--accent:#1f4ed8}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--text:#e6edf3;--muted:#9aa5b1;--accent:#6d9bff}}
@@ -28,7 +28,7 @@ h1{margin:0 0 .5rem;font-size:1.4rem}p{margin:0;color:var(--muted);overflow-wrap
 .mark{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;background:var(--accent);margin-right:.5rem}
 small{display:block;margin-top:1.25rem;color:var(--muted)}
 </style></head>
-<body><main><h1><span class="mark" aria-hidden="true"></span>${escape(title)}</h1><p>${escape(message)}</p><small>Served by Berth</small></main></body></html>
+<body><main><h1><span class="mark" aria-hidden="true"></span>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><small>Served by Berth</small></main></body></html>
 `;
   return new Response(head ? null : body, {
     status: 404,
