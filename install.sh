@@ -378,16 +378,15 @@ install_node() {
 }
 
 # The runtime dependencies, skipped when node_modules was built from the same package
-# files by the same Node (native addons depend on its version). npm install rather than
-# npm ci, as in scripts/setup.sh: npm ci refuses a lock file that lacks other platforms'
-# optional packages; the locked versions are kept either way.
+# files by the same Node (native addons depend on its version). npm ci, as in
+# scripts/setup.sh: exactly the lock file, which lists every platform's optional packages.
 install_npm_deps() {
   local app=$1 node stamp nodedir
   node=$NODE_BIN
   [[ $NODE_BIN != "$APP_DIR"/* ]] || node=$app${NODE_BIN#"$APP_DIR"}
   stamp="$("$node" --version) $(cat "$app/package.json" "$app/package-lock.json" | sha256sum)"
   [ "$(cat "$app/node_modules/.berth-install" 2>/dev/null)" != "$stamp" ] || return 0
-  say "installing npm dependencies (npm install --omit=dev)"
+  say "installing npm dependencies (npm ci --omit=dev)"
   # From scratch: the hard-linked files of the running copy must not be written to.
   rm -rf "$app/node_modules"
   nodedir=$(dirname "$(dirname "$(readlink -f "$node")")")
@@ -397,9 +396,9 @@ install_npm_deps() {
     export PATH
     [ ! -d "$nodedir/include/node" ] || export npm_config_nodedir=$nodedir
     if [ -f "$app/$TOOLS_NPM" ]; then
-      "$node" "$app/$TOOLS_NPM" install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+      "$node" "$app/$TOOLS_NPM" ci --omit=dev --no-audit --no-fund --loglevel=error
     else
-      npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
+      npm ci --omit=dev --no-audit --no-fund --loglevel=error
     fi
   )
   printf '%s' "$stamp" >"$app/node_modules/.berth-install"

@@ -7,6 +7,34 @@
   const size = (n) =>
     n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
 
+  // drag and drop onto the bundle field: the dropped file becomes the file input's file
+  const zoneOf = (event) =>
+    event.target instanceof Element && event.target.closest("[data-dropzone]");
+  for (const type of ["dragenter", "dragover"]) {
+    document.addEventListener(type, (event) => {
+      const zone = zoneOf(event);
+      if (!zone) return;
+      event.preventDefault();
+      zone.classList.add("dropzone-over");
+    });
+  }
+  document.addEventListener("dragleave", (event) => {
+    const zone = zoneOf(event);
+    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("dropzone-over");
+  });
+  document.addEventListener("drop", (event) => {
+    const zone = zoneOf(event);
+    if (!zone) return;
+    event.preventDefault();
+    zone.classList.remove("dropzone-over");
+    const files = event.dataTransfer?.files;
+    const input = zone.querySelector("input[type=file]");
+    if (!files?.length || !input) return;
+    input.files = files;
+    const text = zone.querySelector("[data-dropzone-text]");
+    if (text) text.textContent = `${files[0].name} (${size(files[0].size)}) is ready to deploy.`;
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || form.id !== "upload-form") return;
@@ -56,10 +84,12 @@
       }
       form.reset();
       button.disabled = false;
-      status.textContent = `Deployment ${body.id.slice(-8)} accepted.`;
-      setTimeout(() => {
-        progress.hidden = true;
-      }, 1500);
+      bar.hidden = true;
+      status.textContent = "";
+      const link = document.createElement("a");
+      link.href = `/deployments/${body.id}`;
+      link.textContent = `Deployment ${body.id.slice(-8)}`;
+      status.append(link, " accepted: its release log follows below.");
       if (window.htmx) {
         window.htmx.trigger(document.body, "deployment-created", { id: body.id });
       } else {
@@ -70,6 +100,7 @@
       fail("The upload failed: the server could not be reached or closed the connection.");
 
     button.disabled = true;
+    bar.hidden = false;
     bar.value = 0;
     status.textContent = `Uploading ${file.name}…`;
     progress.hidden = false;

@@ -4,7 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root" || exit 1
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "berth: installing npm dependencies" >&2
-  # npm install, not npm ci: this npm leaves other platforms' optional packages (Biome's
-  # binaries) out of the lock file and then refuses it in ci; the versions stay locked
-  npm install --no-audit --no-fund >&2
+  # npm ci: exactly the lock file (it lists every platform's optional packages, such as
+  # Biome's binaries), which it never rewrites, so a fresh clone stays clean
+  npm ci --no-audit --no-fund >&2
 fi

@@ -4,6 +4,7 @@ import { startCheckpointer } from "./db/checkpointer.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
 import { createLogger } from "./log.ts";
+import { prettyDestination } from "./log-pretty.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { pruneAudit } from "./services/auth/audit.ts";
 import { createSetup } from "./services/auth/setup.ts";
@@ -29,7 +30,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // readable lines on a terminal, JSON for everything else (journald, files, collectors)
+  const logger = createLogger(
+    config.logLevel,
+    process.stdout.isTTY ? prettyDestination(process.stdout) : undefined,
+  );
   const deps = openDeps(config, logger);
   const db = deps.db;
   // WAL checkpoints in a worker thread, not inside a request's commit (issue 15: ingest)

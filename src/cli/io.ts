@@ -2,5 +2,6 @@
 export type Io = {
   out: (line: string) => void;
   err: (line: string) => void;
-  password: (prompt: string) => Promise<string>;
+  /** `confirm`: a new password, asked twice on a terminal. */
+  password: (prompt: string, opts?: { confirm?: boolean }) => Promise<string>;
 };

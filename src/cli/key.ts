@@ -3,6 +3,7 @@ import { createApiKey, parseExpiry, revokeApiKey } from "../services/auth/api-ke
 import { normalizeEmail } from "../services/auth/users.ts";
 import type { Deps } from "../services/core/deps.ts";
 import type { Io } from "./io.ts";
+import { table } from "./table.ts";
 
 export function keyCommand(
   deps: Deps,
@@ -35,13 +36,16 @@ export function keyCommand(
     return 0;
   }
   if (verb === "list") {
-    for (const k of deps.repos.users.keys()) {
+    const rows = deps.repos.users.keys().map((k) => {
       const state = k.revokedAt
         ? "revoked"
         : k.expiresAt && k.expiresAt < Date.now()
           ? "expired"
           : "active";
-      io.out(`${k.id}\t${k.prefix}…\t${k.scope}\t${k.service ?? "*"}\t${state}\t${k.name}`);
+      return [String(k.id), `${k.prefix}…`, k.scope, k.service ?? "*", state, k.name];
+    });
+    for (const line of table(["ID", "PREFIX", "SCOPE", "SERVICE", "STATE", "NAME"], rows)) {
+      io.out(line);
     }
     return 0;
   }

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -18,9 +19,18 @@ const usage = `berth: local administration of a Berth data directory (no server 
   berth key list
   berth key revoke <id>
 
-The data directory is BERTH_DATA_DIR (default ./data).`;
+  berth --version
+
+The data directory is BERTH_DATA_DIR (default ./data); it must exist unless --init is
+given. Deploying to a server: berth login, berth deploy ... (berth deploy --help).`;
 
 export type { Io };
+
+const VERSION: string = (
+  JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
 
 export async function run(argv: string[], deps: Deps, io: Io): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -34,8 +44,14 @@ export async function run(argv: string[], deps: Deps, io: Io): Promise<number> {
       expires: { type: "string" },
       name: { type: "string" },
       help: { type: "boolean", short: "h" },
+      init: { type: "boolean" },
+      version: { type: "boolean", short: "v" },
     },
   });
+  if (values.version) {
+    io.out(`berth ${VERSION}`);
+    return 0;
+  }
   const [area, verb, ...rest] = positionals;
   if (values.help || !area) {
     io.out(usage);
@@ -56,12 +72,25 @@ export async function run(argv: string[], deps: Deps, io: Io): Promise<number> {
 }
 
 export async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--version") || argv.includes("-v")) {
+    console.log(`berth ${VERSION}`);
+    return;
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`berth: ${err.message}`);
+    process.exit(2);
+  }
+  // run from the wrong folder, a new empty ./data would take the user: refuse instead
+  const help = argv.length === 0 || argv.includes("--help") || argv.includes("-h");
+  if (!help && !argv.includes("--init") && !fs.existsSync(config.dataDir)) {
+    console.error(
+      `berth: the data directory ${config.dataDir} does not exist. Run berth where it is, set BERTH_DATA_DIR, or pass --init to create it.`,
+    );
     process.exit(2);
   }
   const deps = openDeps(config, createLogger("silent"));

@@ -1,6 +1,7 @@
 import { createUser } from "../services/auth/users.ts";
 import type { Deps } from "../services/core/deps.ts";
 import type { Io } from "./io.ts";
+import { table } from "./table.ts";
 
 export async function userCommand(
   deps: Deps,
@@ -10,10 +11,16 @@ export async function userCommand(
   opts: { role?: string; service?: string[] },
 ): Promise<number> {
   if (verb === "list") {
-    for (const u of deps.repos.users.list()) {
-      const limit = u.services ? ` services=${u.services.join(",")}` : "";
-      io.out(`${u.id}\t${u.email}\t${u.role}${u.disabled ? "\tdisabled" : ""}${limit}`);
-    }
+    const rows = deps.repos.users
+      .list()
+      .map((u) => [
+        String(u.id),
+        u.email,
+        u.role,
+        u.disabled ? "disabled" : "active",
+        u.services ? u.services.join(",") : "*",
+      ]);
+    for (const line of table(["ID", "EMAIL", "ROLE", "STATE", "SERVICES"], rows)) io.out(line);
     return 0;
   }
   if (verb === "add") {
@@ -22,7 +29,7 @@ export async function userCommand(
       io.err("berth: usage: berth user add <email> --role <owner|admin|deployer|viewer>");
       return 2;
     }
-    const password = await io.password(`Password for ${email}: `);
+    const password = await io.password(`Password for ${email}: `, { confirm: true });
     const user = await createUser(deps, {
       email,
       password,

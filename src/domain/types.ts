@@ -56,6 +56,8 @@ export type Deployment = {
   bundleBytes: number;
   message: string | null;
   commit: string | null;
+  /** Serve the bundle's one folder as the site's root. */
+  stripFolder: boolean;
   fileCount: number | null;
   totalBytes: number | null;
   failedStage: string | null;

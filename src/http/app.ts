@@ -1,5 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { DomainError, notFound } from "../domain/errors.ts";
 import { createDashboard } from "../services/dashboard/index.ts";
 import { createReports } from "../services/reports/core.ts";
 import { defaultReportSettings } from "../services/reports/settings.ts";
@@ -17,6 +19,7 @@ import type { Api, Env, HttpDeps } from "./context.ts";
 import { certificatesApi } from "./edge/certificates-api.ts";
 import { settingsApi } from "./edge/dns-settings-api.ts";
 import { domainsApi } from "./edge/domains-api.ts";
+import { htmlError } from "./error-pages.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
@@ -51,7 +54,14 @@ export function createApp(given: HttpDeps): Hono<Env> {
   // every body is bounded before anything reads it: /login included, signed in or not
   app.use("*", securityHeaders());
   app.use("*", bodyLimit(bodyRoutes(h.deps.limits, reports.settings.maxEnvelopeBytes)));
-  app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
+  app.onError((err, c) => {
+    const log = c.get("log") ?? logger;
+    const html = htmlError(c, err);
+    if (!html) return toErrorResponse(err, c, log);
+    if (!(err instanceof DomainError) && !(err instanceof HTTPException))
+      log.error({ err, path: c.req.path }, "unhandled error");
+    return html;
+  });
   // error reports: the DSN key authenticates each event, so the intake runs ahead of the
   // request log, sign-in and the audit trail (an event is not an action worth a row)
   reportIngestRoutes(app, reports);
@@ -91,6 +101,12 @@ export function createApp(given: HttpDeps): Hono<Env> {
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
+  // every API route takes an API key: Swagger UI shows Authorize for it
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (berth_…), created under API keys or with `berth key create`.",
+  });
   app.route("/api/v1", api);
   app.get("/api/openapi.json", guard("signed-in"), (c) =>
     c.json(
@@ -103,6 +119,7 @@ export function createApp(given: HttpDeps): Hono<Env> {
             "Deploy static sites to named environments, follow the release log, roll back.",
         },
         servers: [{ url: "/api/v1" }],
+        security: [{ bearer: [] }],
       }),
     ),
   );
@@ -110,8 +127,10 @@ export function createApp(given: HttpDeps): Hono<Env> {
   hookRoutes(app, h);
   authRoutes(app, h, cookie);
   uiRoutes(app, h);
-  app.notFound((c) =>
-    c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
+  app.notFound(
+    (c) =>
+      htmlError(c, notFound("not_found", "That page does not exist.")) ??
+      c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
   return app;
 }

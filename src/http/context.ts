@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { DnsLookup } from "../adapters/dns/lookup.ts";
 import type { Setup } from "../services/auth/setup.ts";
 import type { Deps } from "../services/core/deps.ts";
 import type { Dashboard } from "../services/dashboard/index.ts";
@@ -21,6 +22,8 @@ export type HttpDeps = {
   reports?: ReportsCore;
   /** The home page's board, live cue and usage counters (likewise). */
   dashboard?: Dashboard;
+  /** How "check now" resolves names (default: the system's resolvers). */
+  dnsLookup?: DnsLookup;
 };
 
 export type Env = { Variables: RequestVars & AuthVars & AuditVars };

@@ -26,6 +26,7 @@ export function presentDeployment(urls: Urls, service: string, env: string, d: D
     redeployOf: d.redeployOf,
     message: d.message,
     commit: d.commit,
+    stripFolder: d.stripFolder,
     bundle: { sha256: d.bundleSha256, format: d.bundleFormat, bytes: d.bundleBytes },
     fileCount: d.fileCount,
     totalBytes: d.totalBytes,

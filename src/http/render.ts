@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import nunjucks from "nunjucks";
 import { can } from "../domain/permissions.ts";
 import { formatBytes } from "../services/releases/deploy.ts";
+import { assetVersion } from "./assets.ts";
 import type { Env } from "./context.ts";
 
 const viewsDir = path.resolve(import.meta.dirname, "../../views");
@@ -36,6 +37,7 @@ const views = new nunjucks.Environment(
     lstripBlocks: true,
   },
 );
+views.addGlobal("assetVersion", assetVersion());
 views.addFilter("ago", ago);
 views.addFilter("datetime", datetime);
 views.addFilter("iso", (ms: number | null | undefined) =>
@@ -45,6 +47,10 @@ views.addFilter("clock", (ms: number) => new Date(ms).toISOString().slice(11, 23
 views.addFilter("bytes", (n: number | null | undefined) => (n == null ? "" : formatBytes(n)));
 // ids are ULIDs: the leading characters are a timestamp shared by neighbours, the tail is not
 views.addFilter("short", (id: string | null | undefined) => (id ? id.slice(-8) : ""));
+// the same 8 characters for ids inside a sentence (activity messages name deployments)
+views.addFilter("shortIds", (text: string | null | undefined) =>
+  (text ?? "").replace(/\b[0-9a-hjkmnp-tv-z]{26}\b/gi, (id) => id.slice(-8)),
+);
 
 /** Renders one template file from views/ (never a string from a request). */
 export function renderView(name: string, ctx: object): string {

@@ -36,6 +36,9 @@ export const DeploymentSchema = z
     redeployOf: z.string().nullable(),
     message: z.string().nullable(),
     commit: z.string().nullable(),
+    stripFolder: z.boolean().openapi({
+      description: "The bundle's one top-level folder is served as the site's root.",
+    }),
     bundle: z.object({ sha256: z.string(), format: z.enum(["zip", "tar.gz"]), bytes: z.number() }),
     fileCount: z.number().nullable(),
     totalBytes: z.number().nullable(),
@@ -105,7 +108,15 @@ export const UpdateEnvironmentBody = z
   .object({ retention: z.number().int().optional(), spaFallback: z.boolean().optional() })
   .openapi("UpdateEnvironment");
 
-export const RollbackBody = z.object({ deploymentId: z.string().optional() }).openapi("Rollback");
+export const RollbackBody = z
+  .object({
+    deploymentId: z.string().optional().openapi({
+      description:
+        "The deployment to make live again (an earlier release of this environment). Leave the body empty to go back to the release before the live one.",
+      example: "01JB8Z3Q9W6V5X4T2R1N0M7K5H",
+    }),
+  })
+  .openapi("Rollback", { example: {} });
 
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(

@@ -8,6 +8,7 @@ import type { Env, HttpDeps } from "./context.ts";
 import { dashboardUi } from "./dashboard/dashboard-ui.ts";
 import { uiSettings } from "./edge/dns-settings-ui.ts";
 import { uiDomains } from "./edge/domains-ui.ts";
+import { htmlError } from "./error-pages.ts";
 import { statusFor } from "./errors.ts";
 import { uiDeployments } from "./releases/deployments-ui.ts";
 import { uiEnvironments } from "./releases/environments-ui.ts";
@@ -23,6 +24,10 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   ui.onError((err, c) => {
     const known = err instanceof DomainError;
     if (!known) (c.get("log") ?? h.deps.logger).error({ err, path: c.req.path }, "unhandled error");
+    if (known && err.kind === "unauthenticated") {
+      const html = htmlError(c, err);
+      if (html) return html;
+    }
     const status = known ? statusFor(err) : 500;
     const message = known ? err.message : "Something went wrong on the server.";
     return render(c, {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import AdmZip from "adm-zip";
+import type { DnsLookup } from "../../src/adapters/dns/lookup.ts";
 import type { EdgeConfig, Limits } from "../../src/config.ts";
 import { openDb } from "../../src/db/client.ts";
 import { createApp } from "../../src/http/app.ts";
@@ -40,7 +41,13 @@ const OWNER_HASH = await hashPassword(OWNER_PASSWORD);
 
 /** The real app over a real SQLite file in a fresh temp dir. */
 export function createTestApp(
-  opts: { limits?: Partial<Limits>; retention?: number; noUsers?: boolean; edge?: EdgeConfig } = {},
+  opts: {
+    limits?: Partial<Limits>;
+    retention?: number;
+    noUsers?: boolean;
+    edge?: EdgeConfig;
+    dnsLookup?: DnsLookup;
+  } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const layout = createLayout(dir);
@@ -61,6 +68,7 @@ export function createTestApp(
     baseDomain: "localhost",
     publicUrl,
     setup,
+    dnsLookup: opts.dnsLookup,
   });
   // health checks reach the sites through the app itself, as HTTP would reach the server
   deps.probe = async (site, p, timeoutMs) => {

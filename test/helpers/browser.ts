@@ -26,3 +26,32 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * What keeps a page from fitting its viewport: the document wider than the window,
+ * controls (top bar, links, buttons, fields) off screen outside a scrolling table, and at
+ * desktop widths a table wider than its card. Empty when the page fits.
+ */
+export async function fitProblems(page: import("playwright-core").Page): Promise<string[]> {
+  // a string, so the page's DOM types stay out of the Node program
+  return page.evaluate(`(() => {
+    const out = [];
+    const doc = document.scrollingElement;
+    if (doc.scrollWidth > innerWidth) out.push("page is " + doc.scrollWidth + "px wide");
+    const controls = ".topbar a, .topbar button, main button, main a, main input, main select";
+    for (const el of document.querySelectorAll(controls)) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // hidden, as in a closed <details>
+      if (el.closest(".table-wrap")) continue; // reachable by scrolling the table
+      if (r.left < -1 || r.right > innerWidth + 1) {
+        out.push("off screen: " + ((el.textContent || "").trim() || el.tagName));
+      }
+    }
+    if (innerWidth >= 1280) {
+      for (const w of document.querySelectorAll(".table-wrap")) {
+        if (w.scrollWidth > w.clientWidth + 1) out.push("a table wider than its card");
+      }
+    }
+    return out;
+  })()`);
+}

@@ -241,6 +241,38 @@ describe("the build page", () => {
   });
 });
 
+describe("a finished build whose deployment is still running", () => {
+  it("follows the deployment's log stream, so its status label never goes stale", async () => {
+    await connect();
+    const b = queueBuild(t.deps, service(), { ref: "main", trigger: "manual", triggeredBy: "me" });
+    const env = t.deps.repos.environments.listForService(service().id)[0];
+    const deploymentId = "01jd0000000000000000000000";
+    writeTx(t.deps.db, (tx) => {
+      t.deps.repos.deployments.insert(tx, {
+        id: deploymentId,
+        environmentId: env?.id as number,
+        source: "build",
+        artifactId: null,
+        redeployOf: null,
+        bundleSha256: "0".repeat(64),
+        bundleFormat: "zip",
+        bundleBytes: 1,
+        message: null,
+        commit: null,
+      });
+    });
+    t.deps.repos.builds.update(b.id, { status: "succeeded", deploymentId, finishedAt: Date.now() });
+    const running = await page(`/builds/${b.id}`);
+    expect(running).toContain(`hx-sse:connect="/ui/deployments/${deploymentId}/log`);
+    expect(running).toContain('hx-trigger="log-end from:document"');
+    writeTx(t.deps.db, (tx) => {
+      t.deps.repos.deployments.transition(tx, deploymentId, "preparing");
+      t.deps.repos.deployments.transition(tx, deploymentId, "failed");
+    });
+    expect(await page(`/builds/${b.id}`)).not.toContain("hx-sse:connect");
+  });
+});
+
 describe("artifacts", () => {
   function storeArtifact(id: string, good: boolean) {
     const zip = makeZip({ "index.html": id });

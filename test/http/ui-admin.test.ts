@@ -71,6 +71,24 @@ describe("users page", () => {
   });
 });
 
+describe("resetting another user's password", () => {
+  it("the users page links it, and the form sets the password", async () => {
+    const ok = await t.request(
+      "/users",
+      form({ email: "dev@example.com", password: "a good long passphrase", role: "deployer" }),
+    );
+    const dev = t.deps.repos.users.byEmail("dev@example.com");
+    expect(await ok.text()).toContain(`action="/users/${dev?.id}/password"`);
+    const before = dev?.passwordHash;
+    const res = await t.request(
+      `/users/${dev?.id}/password`,
+      form({ password: "another long passphrase" }),
+    );
+    expect(res.status).toBe(200);
+    expect(t.deps.repos.users.byEmail("dev@example.com")?.passwordHash).not.toBe(before);
+  });
+});
+
 describe("API keys page", () => {
   it("shows a new key once, then only its prefix", async () => {
     const res = await t.request(

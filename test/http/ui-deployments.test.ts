@@ -66,7 +66,7 @@ describe("the environment page", () => {
     expect(html).toContain(
       'name="retention" type="number" min="1" max="100" inputmode="numeric" value="2"',
     );
-    expect(html).toContain(`Deployment ${b.id} is live.`);
+    expect(html).toContain(`Deployment ${b.id.slice(-8)} is live.`);
   });
 
   it("escapes a commit message that holds markup", async () => {

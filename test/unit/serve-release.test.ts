@@ -375,7 +375,11 @@ describe("serveRelease: SPA fallback", () => {
   it("missing assets still 404 (with 404.html when present)", async () => {
     const plain404 = await serve("/app.js", browser, "GET", spa);
     expect(plain404.status).toBe(404);
-    expect(await plain404.text()).toBe("Not Found");
+    // a browser without the site's own 404.html gets Berth's page, anything else plain text
+    expect(await plain404.text()).toContain("Page not found");
+    expect(
+      (await serve("/app.js", { accept: "*/*" }, "GET", spa)).headers.get("content-type"),
+    ).toContain("text/plain");
     await put(r1, "404.html", NOT_FOUND_PAGE);
     const page = await serve("/assets/missing.3f9a2c1d.css", browser, "GET", spa);
     expect(page.status).toBe(404);

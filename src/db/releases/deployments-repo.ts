@@ -21,7 +21,7 @@ export type NewDeployment = Pick<
   | "bundleBytes"
   | "message"
   | "commit"
->;
+> & { stripFolder?: boolean };
 
 export type DeploymentPatch = Partial<
   Pick<

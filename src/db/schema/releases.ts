@@ -56,6 +56,8 @@ export const deployments = sqliteTable(
     bundleBytes: integer("bundle_bytes").notNull(),
     message: text("message"),
     commit: text("commit"),
+    /** Serve this folder of the bundle as the site's root (a zip of a folder, not its contents). */
+    stripFolder: integer("strip_folder", { mode: "boolean" }).notNull().default(false),
     fileCount: integer("file_count"),
     totalBytes: integer("total_bytes"),
     failedStage: text("failed_stage"),

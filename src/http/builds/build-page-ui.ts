@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { TERMINAL } from "../../domain/deployment.ts";
 import { cancelBuild, getBuild, queuePosition } from "../../services/builds/queue.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { Env, HttpDeps } from "../context.ts";
@@ -62,6 +63,8 @@ export function uiBuildPage(ui: Ui, h: HttpDeps): void {
         b: buildView(deps, b),
         artifact: b.artifactId ? deps.repos.builds.artifact(b.artifactId) : undefined,
         deployment,
+        // the build page follows its deployment's log too, so its status never goes stale
+        deploymentSettled: deployment ? TERMINAL.has(deployment.status) : true,
         lines,
         lastLogId: lines.at(-1)?.id ?? 0,
         cancelError: opts.cancelError,

@@ -1,9 +1,14 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { dnsLookup } from "../../adapters/dns/lookup.ts";
+import { notFound } from "../../domain/errors.ts";
 import type { Domain } from "../../domain/types.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import { retryCertificate } from "../../services/edge/certificate-request.ts";
+import { dnsTarget } from "../../services/edge/dns.ts";
+import { checkHandRecords, type HandCheck, handRecords } from "../../services/edge/dns-by-hand.ts";
 import { addDomain, removeDomain } from "../../services/edge/domains.ts";
+import { getEnvironment } from "../../services/releases/catalog.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
@@ -13,6 +18,8 @@ export type DomainForm = {
   values: { hostname: string; wwwRedirect: string };
   errors: FieldErrors;
   added?: string;
+  /** What "check now" found for a domain whose DNS is set by hand. */
+  check?: { hostname: string; result: HandCheck };
 };
 
 /** Renders the environment page, or one partial of it (see ui-environments.ts). */
@@ -44,6 +51,8 @@ export function domainsContext(deps: Deps, environmentId: number, form?: DomainF
     url: `${d.certStatus === "issued" ? "https" : "http"}://${d.hostname}`,
     dns: DNS_BADGE[d.dnsStatus],
     cert: CERT_BADGE[d.certStatus],
+    // DNS by hand: the records to create, shown inline
+    records: d.dnsStatus === "none" ? handRecords(dnsTarget(deps), d.hostname, d.wwwRedirect) : [],
   }));
   return { domains, domainForm: form ?? emptyForm(), edgeMode: deps.edge.mode };
 }
@@ -99,6 +108,23 @@ export function uiDomains(ui: Ui, h: HttpDeps, envPage: EnvPage): void {
       });
     }
     return changed(c, emptyForm());
+  });
+
+  // DNS by hand: resolve the records now and say what DNS answers
+  ui.post(`${base}/:hostname/check`, guard("services.read", serviceParam), async (c) => {
+    const { environment } = getEnvironment(deps, c.req.param("service"), c.req.param("env"));
+    const domain = deps.repos.domains.byHostname(c.req.param("hostname"));
+    if (domain?.environmentId !== environment.id) {
+      throw notFound(
+        "domain_not_found",
+        `This environment has no domain ${c.req.param("hostname")}.`,
+      );
+    }
+    const records = handRecords(dnsTarget(deps), domain.hostname, domain.wwwRedirect);
+    const result = await checkHandRecords(h.dnsLookup ?? dnsLookup(), records);
+    return envPage(c, "_domains", {
+      domainForm: { ...emptyForm(), check: { hostname: domain.hostname, result } },
+    });
   });
 
   ui.post(`${base}/:hostname/delete`, guard("services.write", serviceParam), async (c) => {

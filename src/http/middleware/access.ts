@@ -38,7 +38,11 @@ export function isPublic(path: string): boolean {
 /** Who a deploy hook's request comes from, for the audit trail: "github" or "gitlab". */
 const hookActor = (path: string) => /^\/hooks\/(github|gitlab)\//.exec(path)?.[1];
 
-const wantsHtml = (c: Context) => !c.req.path.startsWith("/api/") && c.req.method === "GET";
+// a page load signs in first; an htmx request is told where to go by the error handler
+const wantsHtml = (c: Context) =>
+  (c.req.path === "/api/docs" || !c.req.path.startsWith("/api/")) &&
+  c.req.method === "GET" &&
+  c.req.header("hx-request") !== "true";
 
 /** Default deny: a route added later is protected unless it is named public above. */
 export function requireSignIn(): MiddlewareHandler<Vars> {

@@ -5,6 +5,7 @@ import { notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
 import { getEnvironment } from "../../services/releases/catalog.ts";
 import { acceptBundle, redeploy } from "../../services/releases/deploy.ts";
+import { promote } from "../../services/releases/promote.ts";
 import { rollback } from "../../services/releases/rollback.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { followLog } from "../log-stream.ts";
@@ -53,10 +54,14 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
     tags: ["deployments"],
     summary: "Deploy a bundle (zip or tar.gz of the built site)",
     description:
-      "Send multipart/form-data with the file in field `bundle` (and optional `message`, `commit` fields), or the raw archive as `application/zip` / `application/gzip` with optional `message` and `commit` query parameters. Answers 202 once the bundle is stored and validated; follow `Location` or stream the log.",
+      "Send multipart/form-data with the file in field `bundle` (and optional `message`, `commit`, `stripFolder` fields), or the raw archive as `application/zip` / `application/gzip` with optional `message`, `commit` and `stripFolder` query parameters. A bundle that holds one folder and no index.html at its root fails with `bundle_in_folder` before it goes live; `stripFolder=true` serves that folder as the root. Answers 202 once the bundle is stored and validated; follow `Location` or stream the log.",
     request: {
       params: EnvParam,
-      query: z.object({ message: z.string().optional(), commit: z.string().optional() }),
+      query: z.object({
+        message: z.string().optional(),
+        commit: z.string().optional(),
+        stripFolder: z.enum(["true", "false"]).optional(),
+      }),
       body: {
         required: true,
         content: {
@@ -65,6 +70,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
               bundle: z.string().openapi({ format: "binary" }),
               message: z.string().optional(),
               commit: z.string().optional(),
+              stripFolder: z.enum(["true", "false"]).optional(),
             }),
           },
           "application/zip": { schema: z.string().openapi({ format: "binary" }) },
@@ -93,6 +99,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
       const d = await acceptBundle(deps, target, bundle, {
         message: text(fields.message ?? c.req.query("message")),
         commit: text(fields.commit ?? c.req.query("commit")),
+        stripFolder: isTrue(fields.stripFolder ?? c.req.query("stripFolder")),
       });
       c.set("audited", `${target.service.name}/${target.environment.name} deployment ${d.id}`);
       c.header("Location", `/api/v1/deployments/${d.id}`);
@@ -201,13 +208,63 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
       middleware: [guard("deployments.create", serviceOfDeployment)] as const,
       tags: ["deployments"],
       summary: "Deploy a deployment's stored bundle again (for example after it was pruned)",
-      request: { params: IdParam },
+      request: {
+        params: IdParam,
+        body: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: z.object({
+                stripFolder: z.boolean().optional().openapi({
+                  description:
+                    "Serve the bundle's one top-level folder as the root (default: as the deployment did).",
+                }),
+              }),
+            },
+          },
+        },
+      },
       responses: { 202: json(DeploymentSchema, "Accepted"), ...errors(404, 409, 422) },
     }),
     async (c) => {
-      const d = await redeploy(deps, c.req.valid("param").id);
+      const body = c.req.header("content-type")?.includes("json") ? c.req.valid("json") : {};
+      const d = await redeploy(deps, c.req.valid("param").id, {
+        stripFolder: body.stripFolder,
+      });
+      c.header("Location", `/api/v1/deployments/${d.id}`);
+      return c.json(present(d), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/deployments/{id}/promote",
+      middleware: [guard("deployments.create", serviceOfDeployment)] as const,
+      tags: ["deployments"],
+      summary: "Deploy a deployment's bundle to another environment of its service",
+      request: {
+        params: IdParam,
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: z.object({
+                environment: z.string().min(1).openapi({ example: "production" }),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 202: json(DeploymentSchema, "Accepted"), ...errors(400, 404, 409, 422) },
+    }),
+    async (c) => {
+      const d = await promote(deps, c.req.valid("param").id, c.req.valid("json").environment);
       c.header("Location", `/api/v1/deployments/${d.id}`);
       return c.json(present(d), 202);
     },
   );
 }
+
+/** A form or query flag: "true", "on" or "1". */
+const isTrue = (v: string | undefined) => v === "true" || v === "on" || v === "1";

@@ -2,11 +2,12 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { notFound } from "../../domain/errors.ts";
 import type { Deployment } from "../../domain/types.ts";
+import { promote } from "../../services/releases/promote.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { followLog } from "../log-stream.ts";
 import { guard } from "../middleware/access.ts";
 import { render, renderView } from "../render.ts";
-import { deploymentView, type Ui } from "../ui-shared.ts";
+import { abilities, deploymentView, readForm, type Ui } from "../ui-shared.ts";
 
 export function uiDeployments(ui: Ui, h: HttpDeps): void {
   const { deps } = h;
@@ -43,11 +44,24 @@ export function uiDeployments(ui: Ui, h: HttpDeps): void {
         d: deploymentView(h, service.name, environment, d),
         lines,
         lastLogId: lines.at(-1)?.id ?? 0,
+        can: abilities(c, service.name),
+        // where this deployment's bundle can be promoted to
+        otherEnvs: deps.repos.environments
+          .listForService(service.id)
+          .filter((e) => e.id !== environment.id)
+          .map((e) => e.name),
       },
     });
   };
 
   ui.get("/deployments/:id", read, (c) => deploymentPage(c, "_summary"));
+
+  // promote: the same bundle to another environment of the service, then its new page
+  ui.post("/deployments/:id/promote", guard("deployments.create", serviceOf), async (c) => {
+    const form = await readForm(c);
+    const d = await promote(deps, c.req.param("id") ?? "", form.environment ?? "");
+    return c.redirect(`/deployments/${d.id}`, 303);
+  });
   ui.get("/deployments/:id/summary", read, (c) => deploymentPage(c, "_summary"));
 
   /**

@@ -160,7 +160,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
           `This environment has no deployment ${form.deploymentId ?? ""}.`,
         );
       }
-      return redeploy(deps, source.id);
+      return redeploy(deps, source.id, form.stripFolder ? { stripFolder: true } : {});
     });
     if (!done.ok)
       return envPage(c, "_history", {
@@ -186,6 +186,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
       return acceptBundle(deps, target, bundle, {
         message: text(fields.message),
         commit: text(fields.commit),
+        stripFolder: fields.stripFolder === "true",
       });
     });
     if (!done.ok)

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { DomainError } from "../../domain/errors.ts";
+import { siteUrl } from "../../domain/hosts.ts";
 import { canCreateService } from "../../domain/permissions.ts";
 import {
   createEnvironment,
@@ -63,6 +64,10 @@ export function uiServices(ui: Ui, h: HttpDeps): void {
         form,
         canCreate: Boolean(principal && canCreateService(principal)),
         baseDomain: h.baseDomain,
+        // what a first site's address looks like, port included
+        siteExample: siteUrl(h.publicUrl, h.baseDomain, "production--x")
+          .replace(/^https?:\/\//, "")
+          .replace("production--x", "production--<service>"),
         publicUrl: h.publicUrl,
       },
       status,

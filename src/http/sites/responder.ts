@@ -2,6 +2,7 @@ import fs from "node:fs";
 import type { Context } from "hono";
 import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
 import type { HttpDeps } from "../context.ts";
+import { brandedNotFound } from "./branded.ts";
 import { serveRelease } from "./serve-release.ts";
 
 /** One answer for a name that is not a site, whichever part is unknown: names stay private. */
@@ -29,9 +30,16 @@ export function siteResponder(h: HttpDeps) {
       const root = deps.layout.current(service.name, env.name);
       // `current` decides, not the live id: a first release under its health check is served
       if (!env.liveDeploymentId && !fs.existsSync(root))
-        return notHere(`Nothing is deployed to ${target.environment} yet.`);
+        return (
+          brandedNotFound(
+            request,
+            "Nothing deployed yet",
+            `${target.service} has no release in ${target.environment} yet. Deploy one and it appears here.`,
+            request.method === "HEAD",
+          ) ?? notHere(`Nothing is deployed to ${target.environment} yet.`)
+        );
       const res = await serveRelease(root, request, { spaFallback: env.spaFallback });
-      // usage graphs: requests and bytes per environment per hour (issue 15)
+      // usage graphs: requests and bytes per environment per hour
       h.dashboard?.traffic.count(env.id, Number(res.headers.get("content-length")) || 0);
       return res;
     }

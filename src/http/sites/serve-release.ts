@@ -7,6 +7,7 @@
 import { constants, createReadStream, type Stats } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { Readable } from "node:stream";
+import { brandedNotFound } from "./branded.ts";
 import {
   acceptsHtml,
   ifRangeHolds,
@@ -109,7 +110,14 @@ export async function serveRelease(
   }
   const page = await lookup(base, "/404.html");
   if (page?.kind === "file") return sendFile(page, request, head, 404, false);
-  return plain(404, "Not Found", head);
+  return (
+    brandedNotFound(
+      request,
+      "Page not found",
+      "There is nothing at this address. Add a 404.html to the site to show your own page.",
+      head,
+    ) ?? plain(404, "Not Found", head)
+  );
 }
 
 /** Whether the real path `real` is `base` itself or below it. */

@@ -4,6 +4,7 @@ import { conflict, DomainError, notFound, unprocessable } from "../../domain/err
 import { newId } from "../../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../../domain/types.ts";
 import { journal } from "../core/journal.ts";
+import { placeRelease } from "./bundle-root.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";
 import type { ReleasesDeps } from "./deps.ts";
 import { checkHealth } from "./health.ts";
@@ -28,6 +29,8 @@ export async function acceptBundle(
     commit?: string | null;
     redeployOf?: string | null;
     artifactId?: string | null;
+    /** Serve the bundle's one folder as the site's root. */
+    stripFolder?: boolean;
   },
 ): Promise<Deployment> {
   let summary: Awaited<ReturnType<typeof inspectArchive>>;
@@ -53,6 +56,7 @@ export async function acceptBundle(
         bundleBytes: bundle.bytes,
         message: meta.message ?? null,
         commit: meta.commit ?? null,
+        stripFolder: meta.stripFolder ?? false,
       });
       deps.repos.deployments.update(tx, id, {
         fileCount: summary.fileCount,
@@ -125,7 +129,11 @@ async function dropUnreferenced(deps: ReleasesDeps, bundle: StoredBundle): Promi
 }
 
 /** Redeploys a deployment's stored bundle (for example one whose release was pruned). */
-export async function redeploy(deps: ReleasesDeps, deploymentId: string): Promise<Deployment> {
+export async function redeploy(
+  deps: ReleasesDeps,
+  deploymentId: string,
+  opts: { stripFolder?: boolean } = {},
+): Promise<Deployment> {
   const source = deps.repos.deployments.byId(deploymentId);
   if (!source) throw notFound("deployment_not_found", `There is no deployment ${deploymentId}.`);
   const environment = deps.repos.environments.byId(source.environmentId);
@@ -140,7 +148,12 @@ export async function redeploy(deps: ReleasesDeps, deploymentId: string): Promis
     deps,
     { service, environment },
     { sha256: source.bundleSha256, format: source.bundleFormat, bytes: stat.size, path },
-    { message: source.message, commit: source.commit, redeployOf: source.id },
+    {
+      message: source.message,
+      commit: source.commit,
+      redeployOf: source.id,
+      stripFolder: opts.stripFolder ?? source.stripFolder,
+    },
   );
 }
 
@@ -176,7 +189,8 @@ async function runPipeline(
       staging,
       deps.limits,
     );
-    await fs.rename(staging, release);
+    const placed = await placeRelease(staging, release, d.stripFolder);
+    if (placed) journal(deps, id, (_tx, note) => note("extract", placed));
     stage = "activate";
     journal(deps, id, (tx, note) => {
       deployments.transition(tx, id, "activating", {

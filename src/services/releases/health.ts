@@ -1,3 +1,4 @@
+import http from "node:http";
 import { writeTx } from "../../db/client.ts";
 import { unprocessable } from "../../domain/errors.ts";
 import type { HealthProbe } from "../../domain/health-probe.ts";
@@ -42,22 +43,51 @@ export async function checkHealth(
   return { ok: false, attempts: tries, message: last };
 }
 
-/** The probe of a running Berth: HTTP to its own listener (or nginx's) with the site's Host. */
+/**
+ * The probe of a running Berth: HTTP to its own listener (or nginx's) with the site's Host.
+ * node:http, not fetch: fetch (undici) drops a `Host` header, so the probe would reach
+ * Berth's own pages instead of the site.
+ */
 export function httpProbe(
   address: { host: string; port: number },
   baseDomain: string,
 ): HealthProbe {
-  return async (site, path, timeoutMs) => {
+  return (site, path, timeoutMs) => {
     const host = `${site.environment}--${site.service}.${baseDomain}`;
-    const url = `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}${path}`;
-    const res = await fetch(url, {
-      headers: { host },
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: address.host,
+          port: address.port,
+          path,
+          method: "GET",
+          headers: { host, "user-agent": "berth-health-check" },
+          agent: false,
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (c: Buffer) => {
+            if (size < MAX_BODY) chunks.push(c);
+            size += c.length;
+          });
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString("utf8").slice(0, MAX_BODY),
+            }),
+          );
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end();
     });
-    return { status: res.status, body: (await res.text()).slice(0, 1024 * 1024) };
   };
 }
+
+const MAX_BODY = 1024 * 1024;
 
 export type HealthSettings = {
   path: string | null;

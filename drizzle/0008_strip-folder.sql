@@ -1,0 +1,1 @@
+ALTER TABLE `deployments` ADD `strip_folder` integer DEFAULT false NOT NULL;
