@@ -1,4 +1,4 @@
-import { cloudflareProvider } from "../adapters/dns/cloudflare.ts";
+import type { CloudflareOptions } from "../adapters/dns/cloudflare.ts";
 import { noneProvider } from "../adapters/dns/none.ts";
 import { rfc2136Provider } from "../adapters/dns/rfc2136.ts";
 import type { CheckableDnsProvider, DnsProvider, DnsTarget } from "../adapters/dns/types.ts";
@@ -15,7 +15,7 @@ export function dnsTarget(deps: Deps): DnsTarget {
 export function buildDnsProvider(deps: Deps, s: DnsSettings): CheckableDnsProvider {
   if (s.provider === "cloudflare") {
     if (!s.cloudflare?.apiToken) throw missing("the Cloudflare API token");
-    return cloudflareProvider({
+    return lazyCloudflare({
       apiToken: s.cloudflare.apiToken,
       proxied: s.cloudflare.proxied,
       baseUrl: s.cloudflare.baseUrl,
@@ -36,6 +36,22 @@ export function buildDnsProvider(deps: Deps, s: DnsSettings): CheckableDnsProvid
     });
   }
   return noneProvider();
+}
+
+/**
+ * The Cloudflare provider, its SDK (~15 MB of RSS) loaded on first use: most
+ * installations never configure it, and one that does pays only when it syncs.
+ */
+function lazyCloudflare(opts: CloudflareOptions): CheckableDnsProvider {
+  let provider: Promise<CheckableDnsProvider> | undefined;
+  const load = () =>
+    (provider ??= import("../adapters/dns/cloudflare.ts").then((m) => m.cloudflareProvider(opts)));
+  return {
+    kind: "cloudflare",
+    upsert: async (hostname, target, o) => (await load()).upsert(hostname, target, o),
+    remove: async (hostname) => (await load()).remove(hostname),
+    check: async () => (await load()).check(),
+  };
 }
 
 const missing = (what: string) =>
