@@ -5,19 +5,8 @@ import { createLogger } from "../log.ts";
 import { type Deps, openDeps } from "../services/deps.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
+import { usage } from "./usage.ts";
 import { userCommand } from "./user.ts";
-
-const usage = `berth: local administration of a Berth data directory (no server needed)
-
-  berth user add <email> --role <owner|admin|deployer|viewer> [--service <name>]...
-        password from standard input, or asked for when it is a terminal
-  berth user list
-  berth key create --user <email> --scope <read|deploy|write|admin> [--service <name>]
-        [--expires 30d] [--name <text>]      prints the key once
-  berth key list
-  berth key revoke <id>
-
-The data directory is BERTH_DATA_DIR (default ./data).`;
 
 export type Io = {
   out: (line: string) => void;

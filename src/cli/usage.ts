@@ -1,0 +1,12 @@
+/** The CLI's help text: its own module, so `berth --help` loads nothing else. */
+export const usage = `berth: local administration of a Berth data directory (no server needed)
+
+  berth user add <email> --role <owner|admin|deployer|viewer> [--service <name>]...
+        password from standard input, or asked for when it is a terminal
+  berth user list
+  berth key create --user <email> --scope <read|deploy|write|admin> [--service <name>]
+        [--expires 30d] [--name <text>]      prints the key once
+  berth key list
+  berth key revoke <id>
+
+The data directory is BERTH_DATA_DIR (default ./data).`;
