@@ -9,7 +9,8 @@
  * Phases: idle; deploy of 1,000 files / 20 MiB; deploy of a ~200 MiB stored zip;
  * a zip bomb (12 MB inflating to 1.75 GiB) whose headers tell the truth, one that
  * understates every size, and a tar.gz bomb (refused as it streams, at the
- * uncompressed limit, 1 GiB here); then the deployment list as a big JSON answer.
+ * uncompressed limit, 1 GiB here); then the deployment list and the OpenAPI
+ * document as JSON answers.
  *
  * Usage: node scripts/bench/stalls.ts   (BENCH_BUNDLE_MIB=200)
  */
@@ -202,6 +203,17 @@ async function main(): Promise<void> {
       await phase(probes, "list deployments (JSON) x20", async () => {
         for (let i = 0; i < 20; i++)
           await api(s.url, "/services/stall/environments/production/deployments");
+        return "200";
+      }),
+    );
+    phases.push(
+      await phase(probes, "GET /api/openapi.json x5", async () => {
+        for (let i = 0; i < 5; i++) {
+          const res = await fetch(`${s.url}/api/openapi.json`, {
+            headers: { authorization: `Bearer ${s.key}` },
+          });
+          await res.arrayBuffer();
+        }
         return "200";
       }),
     );
