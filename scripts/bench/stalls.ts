@@ -206,17 +206,18 @@ async function main(): Promise<void> {
         return "200";
       }),
     );
-    phases.push(
-      await phase(probes, "GET /api/openapi.json x5", async () => {
-        for (let i = 0; i < 5; i++) {
-          const res = await fetch(`${s.url}/api/openapi.json`, {
-            headers: { authorization: `Bearer ${s.key}` },
-          });
-          await res.arrayBuffer();
-        }
-        return "200";
-      }),
-    );
+    const openapi = async (times: number) => {
+      for (let i = 0; i < times; i++) {
+        const res = await fetch(`${s.url}/api/openapi.json`, {
+          headers: { authorization: `Bearer ${s.key}` },
+        });
+        await res.arrayBuffer();
+      }
+      return "200";
+    };
+    // built on its first request, once per process; then served from memory
+    phases.push(await phase(probes, "GET /api/openapi.json, first", () => openapi(1)));
+    phases.push(await phase(probes, "GET /api/openapi.json x10", () => openapi(10)));
     const idle = phases[0] as Phase;
     const worst = phases.reduce((a, b) => (b.loop.max > a.loop.max ? b : a));
     const result = {
