@@ -103,6 +103,16 @@ export function siteFiles(opts: {
   return out;
 }
 
+/** ~`mib` MiB of site for a stored zip: 200 small text files, the rest 4 MiB incompressible assets. */
+export function* bigStoredSite(mib: number): Generator<SiteFile> {
+  const binary = 4 * 1024 * 1024;
+  yield ["index.html", Buffer.from("<!doctype html><p>memory bench</p>\n")];
+  for (let i = 0; i < 200; i++) yield [`assets/js/f${i}.js`, webText(i, 16 * 1024, "js")];
+  const binaries = Math.ceil((mib * 1024 * 1024 - 200 * 16 * 1024) / binary);
+  for (let i = 0; i < binaries; i++)
+    yield [`assets/media/m${i}.mp4`, incompressible(`media:${i}`, binary)];
+}
+
 /** A deflated zip built in memory with adm-zip (fine up to a few tens of MB). */
 export function makeZip(files: SiteFile[]): Buffer {
   const zip = new AdmZip();
@@ -110,41 +120,58 @@ export function makeZip(files: SiteFile[]): Buffer {
   return zip.toBuffer();
 }
 
+/** One entry as it goes into a zip: its body already encoded with `method`. */
+export type RawZipEntry = { name: string; body: Buffer; method: 0 | 8; crc: number; size: number };
+
 /**
  * Writes a zip of stored (uncompressed) entries straight to `file`, one entry
  * at a time, so the generator never holds more than one entry in memory. No
  * zip64: the total must stay under 4 GiB and 65,535 entries.
  */
 export function writeStoredZip(file: string, entries: Iterable<SiteFile>): number {
+  function* raw(): Generator<RawZipEntry> {
+    for (const [name, data] of entries) {
+      yield { name, body: data, method: 0, crc: crc32(data), size: data.length };
+    }
+  }
+  return writeZip(file, raw());
+}
+
+/**
+ * Writes already encoded entries to `file` one at a time. `size` and `crc` are
+ * written as given, so a benchmark can make an archive that lies about them.
+ */
+export function writeZip(file: string, entries: Iterable<RawZipEntry>): number {
   const fd = fs.openSync(file, "wx", 0o600);
   const central: Buffer[] = [];
   let offset = 0;
   let count = 0;
   try {
-    for (const [name, data] of entries) {
+    for (const { name, body, method, crc, size } of entries) {
       const nameBytes = Buffer.from(name);
-      const crc = crc32(data);
       const local = Buffer.alloc(30);
       local.writeUInt32LE(0x04034b50, 0);
       local.writeUInt16LE(20, 4); // version needed
       local.writeUInt16LE(0x0800, 6); // UTF-8 names
+      local.writeUInt16LE(method, 8);
       local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(data.length, 18);
-      local.writeUInt32LE(data.length, 22);
+      local.writeUInt32LE(body.length, 18);
+      local.writeUInt32LE(size, 22);
       local.writeUInt16LE(nameBytes.length, 26);
       const cd = Buffer.alloc(46);
       cd.writeUInt32LE(0x02014b50, 0);
       cd.writeUInt16LE(0x0314, 4); // made by unix, 2.0
       cd.writeUInt16LE(20, 6);
       cd.writeUInt16LE(0x0800, 8);
+      cd.writeUInt16LE(method, 10);
       cd.writeUInt32LE(crc, 16);
-      cd.writeUInt32LE(data.length, 20);
-      cd.writeUInt32LE(data.length, 24);
+      cd.writeUInt32LE(body.length, 20);
+      cd.writeUInt32LE(size, 24);
       cd.writeUInt16LE(nameBytes.length, 28);
       cd.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
       cd.writeUInt32LE(offset, 42);
       central.push(cd, nameBytes);
-      for (const part of [local, nameBytes, data]) offset += fs.writeSync(fd, part);
+      for (const part of [local, nameBytes, body]) offset += fs.writeSync(fd, part);
       count += 1;
     }
     const dir = Buffer.concat(central);

@@ -96,7 +96,9 @@ async function deployOnce(server: RunningServer, zip: Buffer, marker: string) {
   const berthCpu = cpuMs(server.pid).own - cpu0;
   await waitLive(server.url, up.id);
   const log = await releaseLog(server.url, up.id);
-  const [received, extracting, extracted] = ["Received", "Extracting", "Extracted"].map((p) =>
+  // the bundle is unpacked (validated and extracted) before "Received" is logged;
+  // "extract" is now the move of the unpacked directory into releases/
+  const [received, extracting, extracted] = ["Received", "Moving", "Release ready"].map((p) =>
     lineAt(log, p),
   ) as [number, number, number];
   return {
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
       medianOfRatios: ratio,
       target: TARGET,
       met: ratio <= TARGET, // judged on the paired per-run ratios, which cancel drift
-      // answer = 202; validate = store + inspect before the first log line; activate includes prune
+      // answer = 202; validate = store + unpack before the first log line; activate includes prune
       steps: Object.fromEntries(STEPS.map((k) => [k, m(k)])),
       cpu: { berthMs: m("berthCpu"), unzipMs: m("unzipCpu"), ratio: m("berthCpu") / m("unzipCpu") },
       polls: m("polls"),

@@ -12,35 +12,24 @@ import fs from "node:fs";
 import path from "node:path";
 import type { RunningServer } from "../../test/helpers/server.ts";
 import {
+  bigStoredSite,
   createService,
   emitResult,
   fmt,
-  incompressible,
   MiB,
   now,
   procMemory,
   removeDir,
-  type SiteFile,
   sleep,
   startBerth,
   tempDir,
   upload,
   waitLive,
-  webText,
   writeStoredZip,
 } from "./lib.ts";
 
 const BUNDLE_MIB = Math.max(16, Number(process.env.BENCH_BUNDLE_MIB ?? 200));
-const BINARY_FILE = 4 * MiB;
-
-/** ~BUNDLE_MIB of site: 200 small text files, the rest in 4 MiB incompressible assets. */
-function* bigSite(): Generator<SiteFile> {
-  yield ["index.html", Buffer.from("<!doctype html><p>memory bench</p>\n")];
-  for (let i = 0; i < 200; i++) yield [`assets/js/f${i}.js`, webText(i, 16 * 1024, "js")];
-  const binaries = Math.ceil((BUNDLE_MIB * MiB - 200 * 16 * 1024) / BINARY_FILE);
-  for (let i = 0; i < binaries; i++)
-    yield [`assets/media/m${i}.mp4`, incompressible(`media:${i}`, BINARY_FILE)];
-}
+const bigSite = () => bigStoredSite(BUNDLE_MIB);
 
 /** Lets the kernel restart VmHWM from the current RSS (echo 5 > clear_refs); false if not allowed. */
 function resetPeak(pid: number): boolean {

@@ -15,6 +15,7 @@ ALL.push("webhook-ack", "push-to-live"); // builds from git (docs/PERFORMANCE.md
 ALL.push("edge-zero-downtime", "edge-overhead", "edge-scale"); // nginx mode: needs nginx and wrk
 ALL.push("report-ingest", "dashboard-load"); // error reports and the dashboard
 ALL.push("k8s-rollout", "k8s-watch"); // containers, against the fake Kubernetes API
+ALL.push("stalls", "startup"); // event-loop delay under load, start-up and idle footprint
 
 type Result = Record<string, unknown> & { name: string };
 

@@ -41,12 +41,14 @@ import {
   startBerth,
   tempDir,
 } from "./lib.ts";
+import { loopProbeEnv, loopRead, loopReset } from "./loop.ts";
 
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 10));
 const CONCURRENCY = Math.min(200, Math.max(1, Number(process.env.BENCH_CONCURRENCY ?? 50)));
 const TARGET_P99_MS = 100;
 const SERVICE = "hooks";
 const GAP_MS = 100;
+let loopFile = "";
 
 type Answer = { ms: number; status: number; body: string };
 
@@ -175,6 +177,7 @@ async function phase(
   makeRound: (round: number) => Delivery[],
   expectBody: string,
 ) {
+  await loopReset(server.pid, loopFile);
   const hook: number[] = [];
   const health: number[] = [];
   const roundMax: number[] = [];
@@ -226,7 +229,11 @@ async function phase(
   console.log(
     `${label.padEnd(8)} p99 ratio webhook/healthz ${fmt(h.p99 / ref.p99, 2)}; server CPU per request: webhook ${fmt(cpu.webhookMs, 2)} ms, healthz ${fmt(cpu.healthzMs, 2)} ms; slowest answer per round: ${roundMax.map((x) => fmt(x, 0)).join(" ")} ms`,
   );
-  return { webhook: h, healthz: ref, p99Ratio: h.p99 / ref.p99, cpu, sent, answers };
+  const loop = await loopRead(server.pid, loopFile);
+  console.log(
+    `${label.padEnd(8)} server event-loop delay (monitorEventLoopDelay): p99 ${fmt(loop.p99)} ms, max ${fmt(loop.max)} ms`,
+  );
+  return { webhook: h, healthz: ref, p99Ratio: h.p99 / ref.p99, cpu, loop, sent, answers };
 }
 
 async function main(): Promise<void> {
@@ -237,7 +244,8 @@ async function main(): Promise<void> {
       "site/index.html": "<!doctype html><title>hooks</title><p>hooks</p>\n",
     });
     const commit = repo.commit({ "README.md": "bench\n" }, "second commit");
-    server = await startBerth(path.join(work, "data"));
+    loopFile = path.join(work, "loop.json");
+    server = await startBerth(path.join(work, "data"), loopProbeEnv(loopFile));
     await createService(server.url, SERVICE);
     const put = await api<{ webhookSecret?: string }>(
       server.url,
@@ -318,12 +326,14 @@ async function main(): Promise<void> {
         healthz: ignored.healthz,
         p99Ratio: ignored.p99Ratio,
         cpu: ignored.cpu,
+        loop: ignored.loop,
       },
       queued: {
         webhook: queued.webhook,
         healthz: queued.healthz,
         p99Ratio: queued.p99Ratio,
         cpu: queued.cpu,
+        loop: queued.loop,
       },
       check,
       intact,

@@ -7,22 +7,8 @@ import { type Deps, openDeps } from "../services/core/deps.ts";
 import type { Io } from "./io.ts";
 import { keyCommand } from "./key.ts";
 import { readPassword } from "./password-input.ts";
+import { usage } from "./usage.ts";
 import { userCommand } from "./user.ts";
-
-const usage = `berth: local administration of a Berth data directory (no server needed)
-
-  berth user add <email> --role <owner|admin|deployer|viewer> [--service <name>]...
-        password from standard input, or asked for when it is a terminal
-  berth user list
-  berth key create --user <email> --scope <read|deploy|write|admin> [--service <name>]
-        [--expires 30d] [--name <text>]      prints the key once
-  berth key list
-  berth key revoke <id>
-
-  berth --version
-
-The data directory is BERTH_DATA_DIR (default ./data); it must exist unless --init is
-given. Deploying to a server: berth login, berth deploy ... (berth deploy --help).`;
 
 export type { Io };
 

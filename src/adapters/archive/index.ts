@@ -8,8 +8,9 @@ import { extractZip, inspectZip } from "./zip.ts";
 /**
  * Validates and extracts deployment bundles. Bundles are user uploads and are
  * treated as hostile: every entry is checked (names, types, duplicates, sizes,
- * CRCs, compression ratio) before the first byte is written, and failures are
- * DomainErrors (kind "unprocessable") whose code says what was wrong.
+ * CRCs, compression ratio), and failures are DomainErrors (kind
+ * "unprocessable") whose code says what was wrong. The archive is streamed,
+ * never held in memory, and inflated by zlib streams off the event loop.
  */
 export type { ArchiveErrorCode, ArchiveLimits, ArchiveSummary } from "./types.ts";
 
@@ -34,10 +35,10 @@ export async function inspectArchive(
 }
 
 /**
- * Validates the whole archive, then writes it under stagingDir (created if
- * missing). Safe to call without inspectArchive first. On failure the caller
- * should discard stagingDir: nothing is written when validation fails, but an
- * I/O error midway can leave part of the bundle there.
+ * Validates the archive while writing it under stagingDir (created if missing),
+ * inflating each body once; limits hold on the bytes as they are produced. On
+ * any failure, everything it wrote (and stagingDir, if it created it) is
+ * removed before it rejects, so a refused bundle leaves nothing behind.
  */
 export async function extractArchive(
   file: string,

@@ -10,7 +10,7 @@ const size = (bytes: number): string =>
  * The running account of one pass over an archive: entry count, the paths seen
  * so far and the bytes they hold, checked against the limits as each entry
  * arrives so a hostile archive is stopped at the first entry that crosses a line.
- * Both formats and both passes (inspect, extract) go through it.
+ * Both formats go through it, for inspection and extraction alike.
  */
 export class EntryLedger {
   readonly limits: ArchiveLimits;
@@ -18,6 +18,8 @@ export class EntryLedger {
   entries = 0;
   fileCount = 0;
   totalBytes = 0;
+  /** Bytes actually inflated so far, whatever the headers declared. */
+  producedBytes = 0;
   readonly #files = new Set<string>();
   readonly #explicitDirs = new Set<string>();
   // explicit directories plus every parent a file or directory implies
@@ -63,6 +65,12 @@ export class EntryLedger {
   addBytes(bytes: number, raw: string): void {
     this.totalBytes += bytes;
     this.checkBytes(this.totalBytes, `at entry ${quote(raw)}`);
+  }
+
+  /** Counts bytes as they come out of the decompressor, against the same limits. */
+  addProduced(bytes: number, raw: string): void {
+    this.producedBytes += bytes;
+    this.checkBytes(this.producedBytes, `while inflating ${quote(raw)}`);
   }
 
   checkBytes(bytes: number, where: string): void {

@@ -5,7 +5,8 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { EntryLedger } from "./ledger.ts";
-import { fail, isDomainError, normalizeEntryPath, quote } from "./paths.ts";
+import { fail, normalizeEntryPath, quote } from "./paths.ts";
+import { translate } from "./translate.ts";
 import type { ArchiveLimits, ArchiveSummary } from "./types.ts";
 import { StagingWriter } from "./writer.ts";
 
@@ -31,13 +32,15 @@ export async function inspectTarGz(file: string, limits: ArchiveLimits): Promise
   return ledger.summary("tar.gz");
 }
 
-/** Streams the archive twice: once to validate it all, once to write it. */
+/**
+ * Streams the archive once, validating each entry as it arrives and writing it
+ * straight away; when anything fails, what was written is removed again.
+ */
 export async function extractTarGz(
   file: string,
   stagingDir: string,
   limits: ArchiveLimits,
 ): Promise<ArchiveSummary> {
-  await walkTar(file, limits, null);
   const writer = await StagingWriter.open(stagingDir);
   try {
     const ledger = await walkTar(file, limits, {
@@ -52,7 +55,7 @@ export async function extractTarGz(
     await writer.finish();
     return ledger.summary("tar.gz");
   } catch (err) {
-    await writer.settle();
+    await writer.discard();
     throw err;
   }
 }
@@ -75,7 +78,7 @@ async function walkTar(file: string, limits: ArchiveLimits, sinks: Sinks | null)
   } catch (err) {
     extract.destroy();
     await piping.catch(() => undefined);
-    throw translate(err);
+    throw translate(err, "tar.gz");
   }
   ledger.requireFiles();
   return ledger;
@@ -158,12 +161,4 @@ function describe(header: tar.Header): string {
     default:
       return `an entry of unknown type ${quote(String(header.type))}`;
   }
-}
-
-function translate(err: unknown): unknown {
-  if (isDomainError(err)) return err;
-  // I/O failures (unreadable upload, full disk) are ours, not the archive's fault
-  if (err instanceof Error && "syscall" in err) return err;
-  const reason = err instanceof Error ? err.message : String(err);
-  return fail("corrupt_archive", `The tar.gz archive is corrupt or truncated (${reason}).`);
 }

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, open } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, rm, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 
 // Enough to keep the libuv pool busy without holding many inflated files at once.
@@ -7,12 +7,17 @@ const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const MAX_WRITE_BYTES = 1024 * 1024 * 1024;
 
+/** The staging directory itself is unusable (a symlink or file in the way): never the archive's fault. */
+export class StagingError extends Error {}
+
 /**
  * Writes validated entries under one staging directory. Paths given to it are
  * already normalised (no "..", no absolute, no backslash); it still refuses to
  * leave the root and never follows a symlink: files are created with O_EXCL
  * ("wx"), which fails on any existing name, symlinks included, and a
  * pre-existing directory is accepted only if lstat says it is a real directory.
+ * It remembers what it created, so a refused bundle can be taken back out
+ * (`discard`) without touching anything that was there before.
  */
 export class StagingWriter {
   readonly #root: string;
@@ -25,16 +30,21 @@ export class StagingWriter {
   // chmod per file when it does not.
   #fileModeNarrowed: boolean | null = null;
   #dirModeNarrowed: boolean | null = null;
+  // the first directory of the root's chain that open() created, if any
+  readonly #createdRoot: string | undefined;
+  readonly #createdFiles: string[] = [];
+  readonly #createdDirs: string[] = [];
 
-  private constructor(root: string) {
+  private constructor(root: string, createdRoot: string | undefined) {
     this.#root = root;
+    this.#createdRoot = createdRoot;
     this.#dirs.set("", Promise.resolve());
   }
 
   static async open(stagingDir: string): Promise<StagingWriter> {
     const root = resolve(stagingDir);
-    await mkdir(root, { recursive: true, mode: DIR_MODE });
-    return new StagingWriter(root);
+    const created = await mkdir(root, { recursive: true, mode: DIR_MODE });
+    return new StagingWriter(root, created);
   }
 
   /** Creates a directory (and its parents) once, however many entries share it. */
@@ -77,9 +87,27 @@ export class StagingWriter {
     await Promise.allSettled(this.#dirs.values());
   }
 
+  /**
+   * Waits for queued writes, then removes every file and directory this writer
+   * created (the root too, if it made it), leaving what was there before.
+   */
+  async discard(): Promise<void> {
+    await this.settle();
+    if (this.#createdRoot !== undefined) {
+      await rm(this.#createdRoot, { recursive: true, force: true });
+      return;
+    }
+    for (const file of this.#createdFiles) await unlink(file).catch(() => undefined);
+    // deepest first, so each directory is empty when its turn comes
+    const dirs = [...this.#createdDirs].sort((a, b) => b.length - a.length);
+    for (const dir of dirs) await rmdir(dir).catch(() => undefined);
+  }
+
   async #write(rel: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) {
     await this.ensureDir(parentOf(rel));
-    const handle = await open(this.#target(rel), "wx", FILE_MODE);
+    const target = this.#target(rel);
+    const handle = await open(target, "wx", FILE_MODE);
+    this.#createdFiles.push(target);
     try {
       for await (const chunk of chunks) {
         // write() may stop short (and refuses over 2 GiB at once), so loop
@@ -103,9 +131,11 @@ export class StagingWriter {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const stat = await lstat(abs);
-      if (!stat.isDirectory()) throw new Error(`Refusing to extract into ${abs}: not a directory`);
+      if (!stat.isDirectory())
+        throw new StagingError(`Refusing to extract into ${abs}: not a directory`);
       return;
     }
+    this.#createdDirs.push(abs);
     if (this.#dirModeNarrowed !== false) {
       this.#dirModeNarrowed = ((await lstat(abs)).mode & 0o777) !== DIR_MODE;
       if (this.#dirModeNarrowed) await chmod(abs, DIR_MODE);
@@ -115,7 +145,7 @@ export class StagingWriter {
   #target(rel: string): string {
     const abs = join(this.#root, rel);
     const prefix = this.#root.endsWith(sep) ? this.#root : this.#root + sep;
-    if (!abs.startsWith(prefix)) throw new Error(`Refusing to write outside ${this.#root}`);
+    if (!abs.startsWith(prefix)) throw new StagingError(`Refusing to write outside ${this.#root}`);
     return abs;
   }
 

@@ -1,9 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { crc32, inflateRawSync } from "node:zlib";
-import AdmZip from "adm-zip";
+import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { crc32, createInflateRaw } from "node:zlib";
+import yauzl from "yauzl";
 import { EntryLedger } from "./ledger.ts";
 import { fail, normalizeEntryPath, quote } from "./paths.ts";
+import { translate } from "./translate.ts";
 import type { ArchiveLimits, ArchiveSummary } from "./types.ts";
 import { StagingWriter } from "./writer.ts";
 
@@ -15,125 +17,144 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
-// Inflated bodies kept from validation so extraction need not inflate twice;
-// anything past this is inflated again when written.
-const RETAIN_BUDGET_BYTES = 64 * 1024 * 1024;
-const YIELD_EVERY_BYTES = 4 * 1024 * 1024;
-const MIN_CHUNK_BYTES = 1024;
-const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+// Entries inflated at once: enough to keep both cores and the disk busy on a
+// bundle of many small files, few enough that memory stays a few chunks each.
+const PARALLEL_ENTRIES = 4;
+const INFLATE_CHUNK_BYTES = 64 * 1024;
 
-type ZipItem = {
-  entry: AdmZip.IZipEntry;
-  raw: string;
-  path: string;
-  directory: boolean;
-  data: Buffer | null;
-};
+type ZipItem = { entry: yauzl.Entry; raw: string; path: string; directory: boolean };
+type Sink = ((path: string, body: AsyncIterable<Buffer>) => Promise<void>) | null;
 
-type ZipPlan = { ledger: EntryLedger; items: ZipItem[] };
-
+/** Validates a zip in one streaming pass (inflating every body), writing nothing. */
 export async function inspectZip(file: string, limits: ArchiveLimits): Promise<ArchiveSummary> {
-  const plan = await planZip(file, limits, false);
-  return plan.ledger.summary("zip");
+  const ledger = await walkZip(file, limits, null, null);
+  return ledger.summary("zip");
 }
 
+/**
+ * Validates and writes a zip in one streaming pass: each body is inflated once,
+ * checked (size, CRC, limits) as its bytes are produced, and written as it goes.
+ * When anything fails, what was written is removed again before this rejects.
+ */
 export async function extractZip(
   file: string,
   stagingDir: string,
   limits: ArchiveLimits,
 ): Promise<ArchiveSummary> {
-  const plan = await planZip(file, limits, true);
   const writer = await StagingWriter.open(stagingDir);
   try {
-    for (const item of plan.items) {
-      if (item.directory) {
-        await writer.ensureDir(item.path);
-        continue;
-      }
-      const data = item.data ?? inflateEntry(item);
-      item.data = null;
-      await writer.writeFile(item.path, data);
-    }
+    const ledger = await walkZip(file, limits, writer, (path, body) =>
+      writer.writeStream(path, body),
+    );
     await writer.finish();
+    return ledger.summary("zip");
   } catch (err) {
-    await writer.settle();
+    await writer.discard();
     throw err;
   }
-  return plan.ledger.summary("zip");
 }
 
 /**
- * Validates every entry of a zip, and inflates and checks every body, without
- * writing anything. Header checks (names, types, declared sizes) run over the
- * whole central directory first, so most hostile archives are refused before a
- * single byte is inflated.
+ * Header checks (names, types, declared sizes) run over the whole central
+ * directory first, so most hostile archives are refused before a single byte
+ * is inflated; then the bodies stream through zlib (off the event loop, with
+ * backpressure from the disk) and a guard that holds each to its declared
+ * size and CRC and the archive to its limits, on the bytes actually produced.
  */
-async function planZip(file: string, limits: ArchiveLimits, retain: boolean): Promise<ZipPlan> {
-  const archive = await readFile(file);
-  const ledger = new EntryLedger(limits, archive.length);
-  const zip = openZip(archive);
-  // the end record's count, read before adm-zip parses a possibly huge directory
-  ledger.checkEntryCount(zip.getEntryCount());
-
-  const items: ZipItem[] = [];
-  for (const entry of readEntries(zip)) {
-    ledger.countEntry();
-    items.push(classify(entry, ledger));
-  }
-  ledger.requireFiles();
-
-  let retained = 0;
-  let sinceYield = 0;
-  for (const item of items) {
-    if (item.directory) continue;
-    const data = inflateEntry(item);
-    // a stored body is a view into the archive buffer and costs nothing to keep
-    const cost = item.entry.header.method === STORED ? 0 : data.length;
-    if (retain && retained + cost <= RETAIN_BUDGET_BYTES) {
-      item.data = data;
-      retained += cost;
-    }
-    sinceYield += data.length;
-    if (sinceYield >= YIELD_EVERY_BYTES) {
-      sinceYield = 0;
-      await yieldToEventLoop();
-    }
-  }
-  return { ledger, items };
-}
-
-function openZip(archive: Buffer): AdmZip {
+async function walkZip(
+  file: string,
+  limits: ArchiveLimits,
+  writer: StagingWriter | null,
+  sink: Sink,
+): Promise<EntryLedger> {
+  const { size } = await stat(file);
+  const ledger = new EntryLedger(limits, size);
+  const zip = await openZip(file);
+  const abort = new AbortController();
   try {
-    // noSort keeps central-directory order; adm-zip would otherwise sort by name
-    return new AdmZip(archive, { noSort: true, readEntries: false });
-  } catch (err) {
-    throw fail("corrupt_archive", `The zip archive is corrupt or truncated (${reason(err)}).`);
-  }
-}
-
-function readEntries(zip: AdmZip): AdmZip.IZipEntry[] {
-  try {
-    return zip.getEntries();
-  } catch (err) {
-    // adm-zip refuses repeated raw names itself, before we see the entries
-    const repeated = /Duplicate entry name (.*)$/.exec(reason(err));
-    if (repeated) {
-      throw fail("duplicate_entry", `The archive has two entries named ${repeated[1]}.`);
+    ledger.checkEntryCount(zip.entryCount);
+    const items: ZipItem[] = [];
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      ledger.countEntry();
+      items.push(classify(entry, ledger));
     }
-    throw fail("corrupt_archive", `The zip central directory is corrupt (${reason(err)}).`);
+    ledger.requireFiles();
+
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | null = null;
+    for (const item of items) {
+      if (failure) break;
+      if (item.directory) {
+        await writer?.ensureDir(item.path);
+        continue;
+      }
+      const task: Promise<void> = readBody(zip, item, ledger, sink, abort.signal)
+        .catch((error: unknown) => {
+          if (!failure) {
+            failure = { error };
+            abort.abort();
+          }
+        })
+        .finally(() => running.delete(task));
+      running.add(task);
+      if (running.size >= PARALLEL_ENTRIES) await Promise.race(running);
+    }
+    await Promise.all(running);
+    if (failure) throw (failure as { error: unknown }).error;
+    return ledger;
+  } catch (err) {
+    throw translate(err, "zip");
+  } finally {
+    zip.close();
   }
 }
 
-function classify(entry: AdmZip.IZipEntry, ledger: EntryLedger): ZipItem {
-  const header = entry.header;
-  // adm-zip leaves rawEntryName untouched; decode it ourselves to see the real name
-  const raw = entry.rawEntryName.toString("utf8");
+function openZip(file: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      lazyEntries: true,
+      autoClose: false,
+      // we decode and judge names ourselves, and check sizes on the bytes produced
+      decodeStrings: false,
+      validateEntrySizes: false,
+    };
+    yauzl.open(file, options, (err, zip) => {
+      if (err) reject(translate(err, "zip"));
+      else resolve(zip);
+    });
+  });
+}
+
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      zip.off("entry", onEntry).off("end", onEnd).off("error", onError);
+    };
+    const onEntry = (entry: yauzl.Entry) => {
+      cleanup();
+      resolve(entry);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    zip.on("entry", onEntry).on("end", onEnd).on("error", onError);
+    zip.readEntry();
+  });
+}
+
+function classify(entry: yauzl.Entry, ledger: EntryLedger): ZipItem {
+  const raw = entry.fileNameRaw.toString("utf8");
   const name = quote(raw);
   const { path, directorySyntax } = normalizeEntryPath(raw);
 
   // Judged whatever the "made by" host says: 7-Zip on Windows stores unix modes
   // under host 0, and a symlink is never something a static bundle needs.
-  const type = (header.attr >>> 16) & S_IFMT;
+  const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
   if (type === S_IFLNK) throw fail("unsupported_entry", `Entry ${name} is a symbolic link.`);
   if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
     throw fail("unsupported_entry", `Entry ${name} is a device, fifo or socket, not a file.`);
@@ -141,71 +162,87 @@ function classify(entry: AdmZip.IZipEntry, ledger: EntryLedger): ZipItem {
 
   const directory = directorySyntax || type === S_IFDIR;
   if (directory) {
-    if (header.size > 0) throw fail("unsupported_entry", `Directory entry ${name} carries data.`);
+    if (entry.uncompressedSize > 0) {
+      throw fail("unsupported_entry", `Directory entry ${name} carries data.`);
+    }
     ledger.addDirectory(path, raw);
   } else {
-    if (header.flags & FLAG_ENCRYPTED) {
+    if (entry.generalPurposeBitFlag & FLAG_ENCRYPTED) {
       throw fail("unsupported_entry", `Entry ${name} is encrypted.`);
     }
-    if (header.method !== STORED && header.method !== DEFLATED) {
+    const method = entry.compressionMethod;
+    if (method !== STORED && method !== DEFLATED) {
       throw fail(
         "unsupported_entry",
-        `Entry ${name} uses compression method ${header.method}; only stored and deflate are supported.`,
+        `Entry ${name} uses compression method ${method}; only stored and deflate are supported.`,
       );
     }
-    ledger.addFile(path, raw, header.size);
+    ledger.addFile(path, raw, entry.uncompressedSize);
   }
-  return { entry, raw, path, directory, data: null };
+  return { entry, raw, path, directory };
 }
 
-/**
- * Returns an entry's bytes, proven against the central directory's size and
- * CRC. Inflation is capped at the declared size, so an entry that lies about
- * its size cannot make us allocate more than the limits already allowed.
- */
-function inflateEntry(item: ZipItem): Buffer {
-  const { header } = item.entry;
-  const name = quote(item.raw);
-  const declared = header.size;
-
-  let compressed: Buffer;
-  try {
-    compressed = item.entry.getCompressedData();
-  } catch (err) {
-    throw fail("corrupt_archive", `Entry ${name} is corrupt or truncated (${reason(err)}).`);
-  }
-
-  let data: Buffer;
-  if (header.method === STORED || (declared === 0 && compressed.length === 0)) {
-    data = compressed;
-  } else {
-    try {
-      data = inflateRawSync(compressed, {
-        maxOutputLength: Math.max(declared, 1),
-        // one output buffer of the right size, instead of 16 KiB chunks concatenated
-        chunkSize: Math.min(Math.max(declared + 1, MIN_CHUNK_BYTES), MAX_CHUNK_BYTES),
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-        throw fail(
-          "compression_ratio_exceeded",
-          `Entry ${name} inflates to more than the ${declared} bytes it declares; refusing a likely zip bomb.`,
-        );
-      }
-      throw fail("corrupt_archive", `Entry ${name} does not inflate (${reason(err)}).`);
-    }
-  }
-
-  if (data.length !== declared) {
-    throw fail(
-      "corrupt_archive",
-      `Entry ${name} holds ${data.length} bytes but declares ${declared}; the archive is corrupt.`,
+async function readBody(
+  zip: yauzl.ZipFile,
+  item: ZipItem,
+  ledger: EntryLedger,
+  sink: Sink,
+  signal: AbortSignal,
+): Promise<void> {
+  const { entry } = item;
+  const raw = await new Promise<Readable>((resolve, reject) => {
+    zip.openReadStream(entry, { decodeFileData: false }, (err, stream) =>
+      err ? reject(err) : resolve(stream),
     );
+  });
+  const guard = guarded(item, ledger);
+  const consume = sink
+    ? (body: AsyncIterable<Buffer>) => sink(item.path, body)
+    : async (body: AsyncIterable<Buffer>) => {
+        for await (const _ of body); // drain: the guard counts and checks as bytes pass
+      };
+  if (entry.compressionMethod === DEFLATED && entry.compressedSize > 0) {
+    const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES });
+    await pipeline(raw, inflate, guard, consume, { signal });
+  } else {
+    await pipeline(raw, guard, consume, { signal });
   }
-  if (crc32(data) !== header.crc) {
-    throw fail("corrupt_archive", `Entry ${name} fails its CRC check; the archive is corrupt.`);
-  }
-  return data;
 }
 
-const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** Holds one body to its declared size and CRC, and the archive to its limits, chunk by chunk. */
+function guarded(item: ZipItem, ledger: EntryLedger) {
+  const { entry, raw } = item;
+  const name = quote(raw);
+  const declared = entry.uncompressedSize;
+  const deflated = entry.compressionMethod === DEFLATED;
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    let seen = 0;
+    let crc = 0;
+    for await (const chunk of source) {
+      seen += chunk.length;
+      if (seen > declared) {
+        throw deflated
+          ? fail(
+              "compression_ratio_exceeded",
+              `Entry ${name} inflates to more than the ${declared} bytes it declares; refusing a likely zip bomb.`,
+            )
+          : fail(
+              "corrupt_archive",
+              `Entry ${name} holds more than the ${declared} bytes it declares.`,
+            );
+      }
+      ledger.addProduced(chunk.length, raw);
+      crc = crc32(chunk, crc);
+      yield chunk;
+    }
+    if (seen !== declared) {
+      throw fail(
+        "corrupt_archive",
+        `Entry ${name} holds ${seen} bytes but declares ${declared}; the archive is corrupt.`,
+      );
+    }
+    if (crc >>> 0 !== entry.crc32 >>> 0) {
+      throw fail("corrupt_archive", `Entry ${name} fails its CRC check; the archive is corrupt.`);
+    }
+  };
+}

@@ -15,6 +15,19 @@ export function createBuildsRepo(db: Db) {
     .from(gitSources)
     .where(eq(gitSources.serviceId, sql.placeholder("serviceId")))
     .prepare();
+  // written on every delivery, inside the transaction that queues its build (one
+  // connection: a statement prepared on it runs in whatever transaction is open)
+  const deliveryInsert = db
+    .insert(webhookDeliveries)
+    .values({
+      provider: sql.placeholder("provider"),
+      deliveryId: sql.placeholder("deliveryId"),
+      serviceId: sql.placeholder("serviceId"),
+      outcome: sql.placeholder("outcome"),
+      receivedAt: sql.placeholder("receivedAt"),
+    })
+    .onConflictDoNothing()
+    .prepare();
   return {
     source(serviceId: number): GitSourceRow | undefined {
       return sourceOf.get({ serviceId });
@@ -87,15 +100,10 @@ export function createBuildsRepo(db: Db) {
 
     /** Records a delivery; false when it was seen before (nothing else is done then). */
     recordDelivery(
-      tx: Db,
+      _tx: Db,
       d: { provider: "github" | "gitlab"; deliveryId: string; serviceId: number; outcome: string },
     ): boolean {
-      const res = tx
-        .insert(webhookDeliveries)
-        .values({ ...d, receivedAt: Date.now() })
-        .onConflictDoNothing()
-        .run();
-      return res.changes === 1;
+      return deliveryInsert.run({ ...d, receivedAt: Date.now() }).changes === 1;
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -94,6 +95,7 @@ export function deploymentsApi(app: Api, h: HttpDeps): void {
         c.req.raw,
         deps.layout,
         deps.limits.maxBundleBytes,
+        (c.env as { incoming?: Readable } | undefined)?.incoming,
       );
       const text = (v: string | undefined) => (v?.trim() ? v.trim().slice(0, 500) : null);
       const d = await acceptBundle(deps, target, bundle, {

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { TERMINAL } from "../../domain/deployment.ts";
@@ -182,6 +183,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
         c.req.raw,
         deps.layout,
         deps.limits.maxBundleBytes,
+        (c.env as { incoming?: Readable } | undefined)?.incoming,
       );
       return acceptBundle(deps, target, bundle, {
         message: text(fields.message),

@@ -29,14 +29,18 @@ export async function receiveUpload(
   request: Request,
   layout: Layout,
   maxBytes: number,
+  /** The Node request under `request` (a real server), read directly when not yet read. */
+  incoming?: Readable | null,
 ): Promise<Upload> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   const multipart = type.startsWith("multipart/form-data");
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes + (multipart ? MULTIPART_SLACK : 0)) throw bodyTooLarge(maxBytes);
-  if (!request.body)
+  // the Node stream as it is, without the round trip through a web stream and back
+  const direct = incoming && !incoming.readableDidRead ? incoming : null;
+  if (!direct && !request.body)
     throw invalid("bundle_missing", "Send the bundle as the request body.", "bundle");
-  const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream);
+  const body = direct ?? Readable.fromWeb(request.body as import("node:stream/web").ReadableStream);
   if (multipart) return receiveMultipart(request.headers, body, layout, maxBytes, request.signal);
   if (!RAW_TYPES.some((t) => type.startsWith(t))) {
     body.destroy();

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import AdmZip from "adm-zip";
+import { packDirectory } from "../../adapters/archive/zip-writer.ts";
 import { checkout, type GitCredentials } from "../../adapters/git/index.ts";
 import { cleanEnv, commandArgv } from "../../adapters/process/index.ts";
 import type { Build, GitSourceRow } from "../../db/builds/builds-repo.ts";
@@ -10,7 +10,7 @@ import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
 import { berthRelease } from "../../domain/reports.ts";
 import { Secret } from "../../domain/secret.ts";
-import { fileBundle, storeBundle } from "../releases/bundle-store.ts";
+import { discardUpload, fileBundle, storeBundle } from "../releases/bundle-store.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import { acceptBundle } from "../releases/deploy.ts";
 import type { BuildsDeps } from "./deps.ts";
@@ -259,16 +259,14 @@ async function packArtifact(
       "failed",
     );
   }
-  const zip = new AdmZip();
-  zip.addLocalFolder(real);
-  const fileCount = zip.getEntries().filter((e) => !e.isDirectory).length;
-  if (fileCount === 0)
+  // streamed and deflated off the event loop, one file at a time
+  const zip = packDirectory(real);
+  const stored = await storeBundle(deps.layout, Readable.from(zip.chunks), Number.MAX_SAFE_INTEGER);
+  const fileCount = zip.fileCount();
+  if (fileCount === 0) {
+    await discardUpload(deps.layout, stored);
     throw new BuildStop(`The output directory "${source.outputDir}" is empty.`, "failed");
-  const stored = await storeBundle(
-    deps.layout,
-    Readable.from([zip.toBuffer()]),
-    Number.MAX_SAFE_INTEGER,
-  );
+  }
   const filed = await fileBundle(deps.layout, stored);
   const at = Date.now();
   const base = artifactName(service, at);

@@ -21,6 +21,9 @@ export function createLayout(dataDir: string, workDir?: string | null) {
     dataDir,
     dbFile: path.join(dataDir, "berth.db"),
     uploadsDir: path.join(dataDir, "tmp", "uploads"),
+    /** Bundles validated and unpacked at upload, waiting in the queue to become releases. */
+    unpackedDir: path.join(dataDir, "tmp", "unpacked"),
+    unpacked: (id: string) => path.join(dataDir, "tmp", "unpacked", id),
     bundlesDir: path.join(dataDir, "bundles"),
     bundle: (sha256: string, format: BundleFormat) =>
       path.join(dataDir, "bundles", `${sha256}.${format === "zip" ? "zip" : "tar.gz"}`),

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createAcmeIssuer } from "../../adapters/acme/issuer.ts";
+import type { AcmeIssuerOptions } from "../../adapters/acme/issuer.ts";
 import type { CertificateIssuer } from "../../adapters/acme/types.ts";
 import { checkChallengeServed } from "./challenge-check.ts";
 import type { EdgeDeps } from "./deps.ts";
@@ -21,7 +21,7 @@ export function issuerFor(deps: EdgeDeps): CertificateIssuer {
   let issuer = issuers.get(deps);
   if (!issuer) {
     const acme = deps.edge.acme;
-    issuer = createAcmeIssuer({
+    issuer = lazyAcmeIssuer({
       directoryUrl: acme.directoryUrl,
       email: acme.email,
       caFile: acme.caFile,
@@ -35,4 +35,15 @@ export function issuerFor(deps: EdgeDeps): CertificateIssuer {
     issuers.set(deps, issuer);
   }
   return issuer;
+}
+
+/** The ACME issuer, acme-client (~14 MB of RSS) loaded on the first issuance only. */
+function lazyAcmeIssuer(opts: AcmeIssuerOptions): CertificateIssuer {
+  let issuer: Promise<CertificateIssuer> | undefined;
+  return {
+    issue: async (names, progress) => {
+      issuer ??= import("../../adapters/acme/issuer.ts").then((m) => m.createAcmeIssuer(opts));
+      return (await issuer).issue(names, progress);
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { cloudflareProvider } from "../../adapters/dns/cloudflare.ts";
+import type { CloudflareOptions } from "../../adapters/dns/cloudflare.ts";
 import { noneProvider } from "../../adapters/dns/none.ts";
 import { sameContent, wantedRecords } from "../../adapters/dns/records.ts";
 import { rfc2136Provider } from "../../adapters/dns/rfc2136.ts";
@@ -17,7 +17,7 @@ export function dnsTarget(deps: EdgeDeps): DnsTarget {
 export function buildDnsProvider(deps: EdgeDeps, s: DnsSettings): CheckableDnsProvider {
   if (s.provider === "cloudflare") {
     if (!s.cloudflare?.apiToken) throw missing("the Cloudflare API token");
-    return cloudflareProvider({
+    return lazyCloudflare({
       apiToken: s.cloudflare.apiToken,
       proxied: s.cloudflare.proxied,
       // configuration only (BERTH_CLOUDFLARE_API_URL): a saved token never follows a URL from a request
@@ -39,6 +39,25 @@ export function buildDnsProvider(deps: EdgeDeps, s: DnsSettings): CheckableDnsPr
     });
   }
   return noneProvider();
+}
+
+/**
+ * The Cloudflare provider, its SDK (~15 MB of RSS) loaded on first use: most
+ * installations never configure it, and one that does pays only when it syncs.
+ */
+function lazyCloudflare(opts: CloudflareOptions): CheckableDnsProvider {
+  let provider: Promise<CheckableDnsProvider> | undefined;
+  const load = () =>
+    (provider ??= import("../../adapters/dns/cloudflare.ts").then((m) =>
+      m.cloudflareProvider(opts),
+    ));
+  return {
+    kind: "cloudflare",
+    upsert: async (hostname, target, o) => (await load()).upsert(hostname, target, o),
+    lookup: async (hostname) => (await load()).lookup(hostname),
+    remove: async (hostname) => (await load()).remove(hostname),
+    check: async () => (await load()).check(),
+  };
 }
 
 const missing = (what: string) =>

@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
-import { extractArchive, inspectArchive } from "../../adapters/archive/index.ts";
+import { type ArchiveSummary, extractArchive } from "../../adapters/archive/index.ts";
 import { conflict, DomainError, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { Deployment, Environment, Service } from "../../domain/types.ts";
@@ -16,9 +17,10 @@ export const formatBytes = (n: number) =>
   n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
 /**
- * Takes a stored bundle for an environment: validates every entry first (a bad bundle is
- * refused here and nothing is written), records the deployment as queued, and queues the
- * release pipeline behind any other deployment of the same environment.
+ * Takes a stored bundle for an environment: validates every entry while unpacking it
+ * into tmp/unpacked/<id>, inflating it once (a bad bundle is refused here and nothing
+ * stays written), records the deployment as queued, and queues the release pipeline
+ * behind any other deployment of the same environment.
  */
 export async function acceptBundle(
   deps: ReleasesDeps,
@@ -33,14 +35,34 @@ export async function acceptBundle(
     stripFolder?: boolean;
   },
 ): Promise<Deployment> {
-  let summary: Awaited<ReturnType<typeof inspectArchive>>;
+  // named apart from the id, which is taken only when the deployment is queued, so
+  // that ids keep the order of the queue however long each upload takes to unpack
+  const unpacked = deps.layout.unpacked(randomBytes(12).toString("hex"));
+  const started = Date.now();
+  let summary: Awaited<ReturnType<typeof extractArchive>>;
   try {
-    summary = await inspectArchive(bundle.path, bundle.format, deps.limits);
+    summary = await extractArchive(bundle.path, bundle.format, unpacked, deps.limits);
   } catch (err) {
     // a refused upload leaves nothing behind; a stored bundle (redeploy) stays
     await discardUpload(deps.layout, bundle);
     throw err;
   }
+  try {
+    return await recordDeployment(deps, target, bundle, meta, { dir: unpacked, summary, started });
+  } catch (err) {
+    await removeTree(unpacked).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function recordDeployment(
+  deps: ReleasesDeps,
+  target: { service: Service; environment: Environment },
+  bundle: StoredBundle,
+  meta: Parameters<typeof acceptBundle>[3],
+  unpacked: { dir: string; summary: ArchiveSummary; started: number },
+): Promise<Deployment> {
+  const { summary } = unpacked;
   const filed = await fileBundle(deps.layout, bundle);
   const id = newId();
   const deployment = await recordOrDrop(deps, target, filed, () =>
@@ -72,7 +94,7 @@ export async function acceptBundle(
       );
       note(
         "validate",
-        `Validated ${summary.fileCount} files, ${formatBytes(summary.totalBytes)} uncompressed.`,
+        `Validated ${summary.fileCount} files, ${formatBytes(summary.totalBytes)} uncompressed (unpacked in ${Date.now() - unpacked.started} ms).`,
       );
       note("queue", "Queued.");
       deps.repos.environments.addEvent(tx, {
@@ -86,7 +108,7 @@ export async function acceptBundle(
   );
   void deps.queue
     .run(target.environment.id, () =>
-      runPipeline(deps, target.service.name, target.environment.name, id),
+      runPipeline(deps, target.service.name, target.environment.name, id, unpacked.dir),
     )
     .catch((err: unknown) => deps.logger.error({ err, deploymentId: id }, "pipeline crashed"));
   return deployment;
@@ -167,11 +189,14 @@ async function runPipeline(
   service: string,
   env: string,
   id: string,
+  unpacked: string,
 ): Promise<void> {
   const { deployments, environments } = deps.repos;
   const d = deployments.byId(id);
-  if (d?.status !== "queued") return;
-  const staging = deps.layout.staging(service, env, id);
+  if (d?.status !== "queued") {
+    await removeTree(unpacked).catch(() => undefined);
+    return;
+  }
   const release = deps.layout.release(service, env, id);
   let stage = "extract";
   let swapped = false;
@@ -179,27 +204,18 @@ async function runPipeline(
   try {
     journal(deps, id, (tx, note) => {
       deployments.transition(tx, id, "preparing", { startedAt: started });
-      note("extract", "Extracting into a fresh staging directory.");
+      note("extract", "Moving the bundle unpacked at upload into its release directory.");
     });
     publishStatus(deps, id, "preparing");
-    await removeTree(staging);
-    const summary = await extractArchive(
-      deps.layout.bundle(d.bundleSha256, d.bundleFormat),
-      d.bundleFormat,
-      staging,
-      deps.limits,
-    );
-    const placed = await placeRelease(staging, release, d.stripFolder);
+    await fs.mkdir(deps.layout.releasesDir(service, env), { recursive: true });
+    const placed = await placeRelease(unpacked, release, d.stripFolder);
     if (placed) journal(deps, id, (_tx, note) => note("extract", placed));
     stage = "activate";
     journal(deps, id, (tx, note) => {
-      deployments.transition(tx, id, "activating", {
-        fileCount: summary.fileCount,
-        totalBytes: summary.totalBytes,
-      });
+      deployments.transition(tx, id, "activating");
       note(
         "extract",
-        `Extracted ${summary.fileCount} files (${formatBytes(summary.totalBytes)}) in ${Date.now() - started} ms.`,
+        `Release ready: ${d.fileCount ?? 0} files (${formatBytes(d.totalBytes ?? 0)}) in ${Date.now() - started} ms.`,
       );
       note("activate", "Switching current to the new release.");
     });
@@ -237,7 +253,7 @@ async function runPipeline(
     });
     publishStatus(deps, id, "live", true);
   } catch (err) {
-    await removeTree(staging).catch(() => undefined);
+    await removeTree(unpacked).catch(() => undefined);
     if (swapped) await restoreLive(deps, service, env, d.environmentId, id);
     if (d.artifactId) deps.repos.builds.markArtifact(d.artifactId, false);
     // extracted but never live: the release directory is of no use to anyone

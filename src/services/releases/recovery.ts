@@ -32,6 +32,8 @@ export async function recoverInterrupted(deps: ReleasesDeps): Promise<number> {
   }
   // uploads cut off before they were validated and filed
   await removeTree(deps.layout.uploadsDir);
+  // bundles unpacked for deployments that were queued: all of them are interrupted now
+  await removeTree(deps.layout.unpackedDir);
   const interrupted = new Set(cut.map((d) => d.id));
   for (const env of environments.listAll()) {
     const service = services.byId(env.serviceId);
