@@ -50,7 +50,7 @@ describe("the home page board", () => {
     // the uploader comes from the audit trail: here the test's API key
     const label = t.deps.repos.audit
       .list({ limit: 5 })
-      .find((e) => e.target?.endsWith("/deployments"))?.actor;
+      .find((e) => e.action === "deployment.create")?.actor;
     expect(label).toBeTruthy();
     expect(alpha).toContain(`· ${label}`);
     expect(alpha).toContain("1 open · 1 new");

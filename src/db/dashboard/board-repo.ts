@@ -79,8 +79,8 @@ export function createBoardRepo(db: Db) {
     environmentActions(since: number): { actor: string; target: string; at: number }[] {
       return c
         .prepare(
-          `SELECT actor, target, at FROM audit_events
-           WHERE at >= ? AND result = 'ok' AND target LIKE '%/environments/%' ORDER BY at LIMIT 20000`,
+          `SELECT actor, request AS target, at FROM audit_events
+           WHERE at >= ? AND result = 'ok' AND request LIKE '%/environments/%' ORDER BY at LIMIT 20000`,
         )
         .all(since) as { actor: string; target: string; at: number }[];
     },
