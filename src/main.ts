@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { bwrapRun } from "./adapters/process/bwrap-lite.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
@@ -11,6 +12,9 @@ import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
 import { openDeps } from "./services/deps.ts";
 import { syncEdge } from "./services/edge.ts";
 import { httpProbe, probeAddress } from "./services/health.ts";
+import { executeRun } from "./services/jobs/execute.ts";
+import { recoverJobs } from "./services/jobs/recover.ts";
+import { startScheduler } from "./services/jobs/scheduler.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
 
 async function main(): Promise<void> {
@@ -42,6 +46,23 @@ async function main(): Promise<void> {
     logger,
   });
   deps.workers = workers;
+  // jobs: their own workers on the same durable queue, in the sandbox, and the scheduler
+  deps.jobs.sandbox = bwrapRun;
+  deps.jobs.baseEnv = {
+    ...deps.jobs.baseEnv,
+    PATH: config.childEnv.PATH ?? deps.jobs.baseEnv.PATH ?? "",
+  };
+  const cutRuns = recoverJobs(deps);
+  if (cutRuns > 0)
+    logger.warn({ runs: cutRuns }, "marked job runs cut off by a stop as interrupted");
+  const jobWorkers = startWorkers({
+    tasks: deps.repos.tasks,
+    handlers: { job: (task, signal) => executeRun(deps, task, signal) },
+    concurrency: 4,
+    logger,
+  });
+  deps.jobs.workers = jobWorkers;
+  const scheduler = startScheduler(deps);
   // nginx mode: vhosts follow the database (a new template, environments made meanwhile)
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
@@ -73,7 +94,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, "stopping");
     server.close();
     // running builds are cancelled (their process groups stopped) before the database closes
-    await workers.stop();
+    scheduler.stop();
+    await Promise.all([workers.stop(), jobWorkers.stop()]);
     void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {
       db.$client.close();
       process.exit(0);

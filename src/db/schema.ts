@@ -250,7 +250,7 @@ export const tasks = sqliteTable(
   "tasks",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["build"] }).notNull(),
+    kind: text("kind", { enum: ["build", "job"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     status: text("status", {
       enum: ["queued", "running", "done", "failed", "cancelled", "interrupted"],
@@ -345,3 +345,4 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("webhook_deliveries_unique").on(t.provider, t.deliveryId)],
 );
+export * from "./schema/jobs.ts";

@@ -14,6 +14,7 @@ import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { HealthProbe } from "./health.ts";
+import { createJobsContext, type JobsContext } from "./jobs/context.ts";
 import { createLayout, type Layout } from "./layout.ts";
 import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
 import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
@@ -48,6 +49,8 @@ export type Deps = {
   edge: EdgeConfig;
   /** Sites are <label>.<baseDomain>; custom domains must not collide with them. */
   baseDomain: string;
+  /** Script templates, jobs and their runs. */
+  jobs: JobsContext;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -107,6 +110,7 @@ export function createDeps(input: {
       throw new Error("no server is running to check");
     },
     queue: createEnvQueue(),
+    jobs: createJobsContext(input.db, input.layout.dataDir),
   };
 }
 

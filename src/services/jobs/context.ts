@@ -1,0 +1,110 @@
+import path from "node:path";
+import type { RunOptions, RunResult } from "../../adapters/process/run.ts";
+import type { Db } from "../../db/client.ts";
+import { createJobsRepo } from "../../db/jobs/jobs-repo.ts";
+import { createRunsRepo } from "../../db/jobs/runs-repo.ts";
+import { createTemplatesRepo } from "../../db/jobs/templates-repo.ts";
+import { createBus } from "../log-bus.ts";
+import type { LiveLog } from "./output-log.ts";
+
+/** Signals every process of one run, those that left its process group included. */
+export type RunControl = {
+  signal(signal: NodeJS.Signals): void;
+  pause(): void;
+  resume(): void;
+};
+
+/**
+ * Runs one command in the sandbox: runProcess's options and result, plus the writable
+ * work directory and a control handed over once the command started.
+ */
+export type SandboxRun = (
+  opts: RunOptions & { workDir: string; onControl?: (control: RunControl) => void },
+) => Promise<RunResult>;
+
+/** Time for the scheduler and delays; tests drive a manual one. */
+export type Clock = {
+  now(): number;
+  /** Calls fn after ms; returns the cancel. */
+  setTimer(fn: () => void, ms: number): () => void;
+};
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, Math.min(Math.max(0, ms), 2 ** 31 - 1));
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+export type RunEvent =
+  | {
+      type: "output";
+      offset: number;
+      stream: "stdout" | "stderr" | "berth";
+      at: number;
+      text: string;
+    }
+  | { type: "status"; status: string };
+
+/** A running run: its live log and, once started, the control of its processes. */
+export type LiveRun = {
+  log: LiveLog;
+  control: RunControl | null;
+  /** Asks the executor to pause/resume (keeps the timeout clock right) or stop. */
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+};
+
+export type JobsLimits = {
+  maxFileBytes: number;
+  defaultOutputCapBytes: number;
+  graceMs: number;
+};
+
+export const defaultJobsLimits: JobsLimits = {
+  maxFileBytes: 50 * 1024 * 1024,
+  defaultOutputCapBytes: 16 * 1024 * 1024,
+  graceMs: 5000,
+};
+
+export type JobsContext = {
+  repos: {
+    templates: ReturnType<typeof createTemplatesRepo>;
+    jobs: ReturnType<typeof createJobsRepo>;
+    runs: ReturnType<typeof createRunsRepo>;
+  };
+  bus: ReturnType<typeof createBus<RunEvent>>;
+  live: Map<string, LiveRun>;
+  /** Where runs execute; null until main.ts (or a test) provides the sandbox. */
+  sandbox: SandboxRun | null;
+  clock: Clock;
+  limits: JobsLimits;
+  dirs: { runs: string; work: string };
+  /** Wake the job workers and the scheduler after a change (set when they start). */
+  workers: { poke(): void; abort(kind: "job", id: string): boolean };
+  scheduler: { poke(): void };
+  /** The environment every run starts from (PATH and the like), before its arguments. */
+  baseEnv: Record<string, string>;
+};
+
+export function createJobsContext(db: Db, dataDir: string): JobsContext {
+  return {
+    repos: {
+      templates: createTemplatesRepo(db),
+      jobs: createJobsRepo(db),
+      runs: createRunsRepo(db),
+    },
+    bus: createBus<RunEvent>(),
+    live: new Map(),
+    sandbox: null,
+    clock: realClock,
+    limits: defaultJobsLimits,
+    dirs: { runs: path.join(dataDir, "jobs", "runs"), work: path.join(dataDir, "jobs", "work") },
+    workers: { poke: () => undefined, abort: () => false },
+    scheduler: { poke: () => undefined },
+    baseEnv: { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" },
+  };
+}
