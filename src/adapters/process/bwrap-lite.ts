@@ -18,13 +18,14 @@ export function bwrapRun(
   const argv = [
     "/usr/bin/bwrap",
     ...binds,
+    // /tmp first: a work directory under it (tests) is bound on top
+    "--tmpfs",
+    "/tmp",
     "--bind",
     opts.workDir,
     opts.workDir,
     "--chdir",
     opts.cwd,
-    "--tmpfs",
-    "/tmp",
     "--proc",
     "/proc",
     "--dev",
