@@ -17,20 +17,32 @@ export const PERMISSIONS = [
   "keys.manage", // everyone's API keys (a user always manages their own)
   "settings.manage",
   "audit.read",
+  "jobs.read", // see templates, jobs, runs and their output
+  "jobs.run", // start, cancel, pause, resume and rerun runs
+  "jobs.write", // create, change and delete jobs; pause schedules
+  "templates.write", // script templates: code that runs on the server
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const byRole: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  deployer: ["services.read", "deployments.create", "rollbacks.create"],
-  viewer: ["services.read"],
+  deployer: ["services.read", "deployments.create", "rollbacks.create", "jobs.read", "jobs.run"],
+  viewer: ["services.read", "jobs.read"],
 };
 
 const byScope: Record<Scope, readonly Permission[]> = {
-  read: ["services.read"],
-  deploy: ["services.read", "deployments.create", "rollbacks.create"],
-  write: ["services.read", "services.write", "deployments.create", "rollbacks.create"],
+  read: ["services.read", "jobs.read"],
+  deploy: ["services.read", "deployments.create", "rollbacks.create", "jobs.read", "jobs.run"],
+  write: [
+    "services.read",
+    "services.write",
+    "deployments.create",
+    "rollbacks.create",
+    "jobs.read",
+    "jobs.run",
+    "jobs.write",
+  ],
   admin: PERMISSIONS,
 };
 

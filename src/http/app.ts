@@ -2,6 +2,9 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { Api, Env, HttpDeps } from "./context.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
+import { jobsApi } from "./jobs/jobs-api.ts";
+import { runsApi } from "./jobs/runs-api.ts";
+import { templatesApi } from "./jobs/templates-api.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
@@ -55,6 +58,10 @@ export function createApp(h: HttpDeps): Hono<Env> {
   certificatesApi(api, h);
   authApi(api, h);
   settingsApi(api, h);
+  // jobs: script templates, jobs, runs
+  templatesApi(api, h);
+  jobsApi(api, h);
+  runsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

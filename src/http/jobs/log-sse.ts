@@ -1,0 +1,83 @@
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { RUN_TERMINAL, type RunStatus } from "../../domain/jobs.ts";
+import type { Deps } from "../../services/deps.ts";
+import type { RunEvent } from "../../services/jobs/context.ts";
+import { readSlice } from "../../services/jobs/output-log.ts";
+import { runDir } from "../../services/jobs/runs.ts";
+import type { Env } from "../context.ts";
+
+const START_BYTES = 64 * 1024;
+/** Past this many unsent events a slow viewer skips ahead (the stored log keeps all). */
+const BACKLOG = 5000;
+const REREAD_MS = 15_000;
+
+/**
+ * Live output over SSE: the newest stored output first (at most 64 KiB, so a huge log
+ * costs the same as a small one), then each chunk as it comes (`output`), status
+ * changes (`status`), and `end` once the run has ended.
+ */
+export function streamRunLog(c: Context<Env>, deps: Deps, id: string): Response {
+  return streamSSE(c, async (stream) => {
+    let queue: RunEvent[] = [];
+    let skipped = 0;
+    let wake: () => void = () => undefined;
+    let aborted = false;
+    const unsubscribe = deps.jobs.bus.subscribe(id, (e) => {
+      if (queue.length >= BACKLOG) {
+        skipped++;
+        return;
+      }
+      queue.push(e);
+      wake();
+    });
+    stream.onAbort(() => {
+      aborted = true;
+      wake();
+    });
+    try {
+      const live = deps.jobs.live.get(id);
+      const first = live
+        ? live.log.recent(START_BYTES)
+        : readSlice(runDir(deps, id), -START_BYTES, START_BYTES).chunks;
+      let upTo = -1;
+      for (const ch of first) {
+        await stream.writeSSE({ event: "output", data: JSON.stringify(ch) });
+        upTo = Math.max(upTo, ch.offset);
+      }
+      for (;;) {
+        const status = deps.jobs.repos.runs.byId(id)?.status as RunStatus | undefined;
+        const batch = queue;
+        queue = [];
+        if (skipped > 0) {
+          await stream.writeSSE({ event: "skipped", data: JSON.stringify({ events: skipped }) });
+          skipped = 0;
+        }
+        for (const e of batch) {
+          if (e.type === "output") {
+            if (live && e.offset <= upTo) continue;
+            await stream.writeSSE({ event: "output", data: JSON.stringify(e) });
+          } else await stream.writeSSE({ event: "status", data: JSON.stringify(e) });
+        }
+        if (aborted) return;
+        if (!status || (RUN_TERMINAL.has(status) && queue.length === 0)) {
+          await stream.writeSSE({
+            event: "end",
+            data: JSON.stringify({ status: status ?? "gone" }),
+          });
+          return;
+        }
+        if (queue.length === 0)
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, REREAD_MS);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+}
