@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CatchUp } from "../../src/domain/jobs.ts";
-import { nextFire } from "../../src/services/jobs/cron.ts";
 import { realClock } from "../../src/services/jobs/context.ts";
+import { nextFire } from "../../src/services/jobs/cron.ts";
 import { setScheduling } from "../../src/services/jobs/jobs.ts";
 import { startScheduler } from "../../src/services/jobs/scheduler.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
@@ -30,7 +30,9 @@ describe("the job scheduler", () => {
     clock.set(Date.parse("2026-01-01T00:05:00Z"));
     clock.set(Date.parse("2026-01-01T00:10:00Z"));
     const runs = runsOf(job);
-    expect(runs.map((r) => [r.status, r.trigger, new Date(r.scheduledFor ?? 0).toISOString()])).toEqual([
+    expect(
+      runs.map((r) => [r.status, r.trigger, new Date(r.scheduledFor ?? 0).toISOString()]),
+    ).toEqual([
       ["queued", "schedule", "2026-01-01T00:05:00.000Z"],
       ["queued", "schedule", "2026-01-01T00:10:00.000Z"],
     ]);
