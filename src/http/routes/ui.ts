@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { DomainError } from "../../domain/errors.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
+import { jobsUi } from "../jobs/jobs-ui.ts";
 import { render } from "../render.ts";
 import { uiAdmin } from "./ui-admin.ts";
 import { uiBuilds } from "./ui-builds.ts";
@@ -36,5 +37,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   uiDeployments(ui, h);
   uiAdmin(ui, h);
   uiSettings(ui, h);
+  jobsUi(ui, h);
   app.route("/", ui);
 }
