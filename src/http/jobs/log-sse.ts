@@ -56,7 +56,11 @@ export function streamRunLog(c: Context<Env>, deps: Deps, id: string): Response 
         for (const e of batch) {
           if (e.type === "output") {
             if (live && e.offset <= upTo) continue;
-            await stream.writeSSE({ event: "output", data: JSON.stringify(e) });
+            const { bytes, ...rest } = e;
+            await stream.writeSSE({
+              event: "output",
+              data: JSON.stringify({ ...rest, text: bytes.toString("utf8") }),
+            });
           } else await stream.writeSSE({ event: "status", data: JSON.stringify(e) });
         }
         if (aborted) return;

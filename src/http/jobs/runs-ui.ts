@@ -69,7 +69,11 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
       let lines: string[] = [];
       const off = deps.jobs.bus.subscribe(id, (e) => {
         if (e.type === "output" && lines.length < 2000)
-          lines.push(renderView("partials/jobs/_chunk.njk", { c: e }).trim());
+          lines.push(
+            renderView("partials/jobs/_chunk.njk", {
+              c: { ...e, text: e.bytes.toString("utf8") },
+            }).trim(),
+          );
         wake();
       });
       let aborted = false;

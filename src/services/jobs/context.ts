@@ -44,7 +44,8 @@ export type RunEvent =
       offset: number;
       stream: "stdout" | "stderr" | "berth";
       at: number;
-      text: string;
+      /** Raw bytes as read (a multi-byte character may straddle two events). */
+      bytes: Buffer;
     }
   | { type: "status"; status: string };
 

@@ -41,7 +41,7 @@ function append(p: Pair, stream: Stream, at: number, bytes: Buffer): void {
 }
 
 export type LiveLog = {
-  write(stream: Stream, text: string, at: number): number;
+  write(stream: Stream, data: string | Buffer, at: number): number;
   /** Bytes seen so far (kept or not). */
   readonly total: number;
   /** The newest output, up to maxBytes, from where it is kept now. */
@@ -72,9 +72,9 @@ export function createLiveLog(dir: string, capBytes: number): LiveLog {
   };
 
   return {
-    write(stream, text, at) {
+    write(stream, data, at) {
       const offset = total;
-      let bytes = Buffer.from(text);
+      let bytes = typeof data === "string" ? Buffer.from(data) : data;
       if (segs.length === 0) {
         const room = headBudget - head.bytes;
         if (bytes.length <= room) {
