@@ -105,6 +105,20 @@ describe("bad input answers 422 naming the field, with nothing queued", () => {
   });
 });
 
+it("documents the jobs routes in the OpenAPI document", async () => {
+  const doc = (await (await t.request("/api/openapi.json")).json()) as {
+    paths: Record<string, object>;
+  };
+  for (const p of [
+    "/templates",
+    "/jobs/{job}/runs",
+    "/runs/{id}/log",
+    "/runs/{id}/rerun",
+    "/scheduling/pause",
+  ])
+    expect(doc.paths[p], p).toBeDefined();
+});
+
 describe("a run through the API", () => {
   let first: RunBody;
   it("runs with a file, masks the secret everywhere, and is found by its output", async () => {

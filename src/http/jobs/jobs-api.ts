@@ -16,6 +16,7 @@ import { startRun } from "../../services/jobs/runs.ts";
 import type { Api, Env, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
 import { JobBody, JobEdit, Reason, readJson } from "./body.ts";
+import { documentJobs } from "./openapi.ts";
 import { presentJob, presentRun } from "./present.ts";
 import { readRunBody } from "./run-body.ts";
 import { runQuery } from "./runs-api.ts";
@@ -30,6 +31,7 @@ export function triggerOf(c: Context<Env>): { trigger: Trigger; by: string } {
 /** Jobs: `/api/v1/jobs`, their schedules, and starting runs. */
 export function jobsApi(app: Api, h: HttpDeps): void {
   const { deps } = h;
+  documentJobs(app);
 
   app.get("/jobs", guard("jobs.read"), (c) => {
     const category = c.req.query("category");
