@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, lte, min } from "drizzle-orm";
+import { and, asc, eq, isNotNull, lte, min, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { jobs } from "../schema.ts";
 
@@ -6,6 +6,11 @@ export type Job = typeof jobs.$inferSelect;
 export type NewJob = typeof jobs.$inferInsert;
 
 export function createJobsRepo(db: Db) {
+  const nextFireUpdate = db
+    .update(jobs)
+    .set({ nextFireAt: sql`${sql.placeholder("at")}` })
+    .where(eq(jobs.id, sql.placeholder("id")))
+    .prepare();
   return {
     list(): Job[] {
       return db.select().from(jobs).orderBy(asc(jobs.category), asc(jobs.name)).all();
@@ -27,8 +32,9 @@ export function createJobsRepo(db: Db) {
         .returning()
         .get();
     },
-    setNextFire(tx: Db, id: number, at: number | null): void {
-      tx.update(jobs).set({ nextFireAt: at }).where(eq(jobs.id, id)).run();
+    /** Inside the scheduler's transaction. */
+    setNextFire(id: number, at: number | null): void {
+      nextFireUpdate.run({ id, at });
     },
     delete(id: number): void {
       db.delete(jobs).where(eq(jobs.id, id)).run();

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { jobs, jobTemplates, jobTemplateVersions } from "../schema.ts";
 
@@ -11,6 +11,22 @@ export type NewVersion = Omit<
 
 /** Script templates and their versions: a version, once written, never changes. */
 export function createTemplatesRepo(db: Db) {
+  // read for every cron fire: prepared once
+  const byIdQuery = db
+    .select()
+    .from(jobTemplates)
+    .where(eq(jobTemplates.id, sql.placeholder("id")))
+    .prepare();
+  const versionQuery = db
+    .select()
+    .from(jobTemplateVersions)
+    .where(
+      and(
+        eq(jobTemplateVersions.templateId, sql.placeholder("t")),
+        eq(jobTemplateVersions.version, sql.placeholder("v")),
+      ),
+    )
+    .prepare();
   return {
     list(): Template[] {
       return db.select().from(jobTemplates).orderBy(asc(jobTemplates.name)).all();
@@ -19,7 +35,7 @@ export function createTemplatesRepo(db: Db) {
       return db.select().from(jobTemplates).where(eq(jobTemplates.name, name)).get();
     },
     byId(id: number): Template | undefined {
-      return db.select().from(jobTemplates).where(eq(jobTemplates.id, id)).get();
+      return byIdQuery.get({ id });
     },
     insert(tx: Db, name: string, description: string, first: NewVersion): Template {
       const t = tx.insert(jobTemplates).values({ name, description }).returning().get();
@@ -41,16 +57,7 @@ export function createTemplatesRepo(db: Db) {
         .get();
     },
     version(templateId: number, version: number): TemplateVersion | undefined {
-      return db
-        .select()
-        .from(jobTemplateVersions)
-        .where(
-          and(
-            eq(jobTemplateVersions.templateId, templateId),
-            eq(jobTemplateVersions.version, version),
-          ),
-        )
-        .get();
+      return versionQuery.get({ t: templateId, v: version });
     },
     versionById(id: number): TemplateVersion | undefined {
       return db.select().from(jobTemplateVersions).where(eq(jobTemplateVersions.id, id)).get();

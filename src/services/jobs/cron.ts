@@ -8,7 +8,20 @@ import { assertTimeZone } from "../../domain/jobs.ts";
  * occurs twice and right after the gap when it does not exist; an interval job runs on
  * both passes of a repeated hour and skips times in a gap.
  */
+const parsed = new Map<string, Cron>();
+const PARSED_MAX = 10_000;
+
 function schedule(expr: string, timezone: string): Cron {
+  const key = `${timezone}\n${expr}`;
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  const cron = parse(expr, timezone);
+  parsed.set(key, cron);
+  return cron;
+}
+
+function parse(expr: string, timezone: string): Cron {
   return new Cron(expr, {
     timezone,
     paused: true,
@@ -21,7 +34,7 @@ function schedule(expr: string, timezone: string): Cron {
 export function assertSchedule(expr: string, timezone: string): void {
   assertTimeZone(timezone);
   try {
-    const c = schedule(expr, timezone);
+    const c = parse(expr, timezone);
     if (!c.nextRun()) throw new Error("never fires");
   } catch (err) {
     throw unprocessable(

@@ -21,6 +21,8 @@ export type RunRequest = {
   delaySeconds?: number;
   trigger: Trigger;
   by: string;
+  /** The cron fire this run is for. */
+  firedFor?: number;
 };
 
 const ENC = "enc:";
@@ -65,6 +67,25 @@ export function runArgs(deps: Deps, run: Run): Record<string, string> {
       v.startsWith(ENC) ? deps.secrets.decrypt(v.slice(ENC.length)) : v,
     ]),
   );
+}
+
+/**
+ * The arguments of a scheduled fire, resolved once per job and tick: preset and default
+ * values only, secrets stored encrypted. Throws like a run request would.
+ */
+export function fireArgs(deps: Deps, job: Job) {
+  const { templates } = deps.jobs.repos;
+  const t = templates.byId(job.templateId) ?? notFoundTemplate();
+  const version = templateVersion(deps, t, job.pinnedVersion ?? undefined);
+  const args = resolveArgs(
+    version.params,
+    {},
+    presetArgs(deps, job),
+    {},
+    deps.jobs.limits.maxFileBytes,
+  );
+  const secretNames = version.params.filter((p) => p.type === "secret").map((p) => p.name);
+  return { versionId: version.id, args: storeArgs(deps, args, secretNames), secretNames };
 }
 
 /** Whether this run may take a worker now (a job that queues runs one at a time). */
@@ -136,7 +157,7 @@ export function startRun(deps: Deps, jobName: string, req: RunRequest, base?: Ru
       args: storeArgs(deps, args, secretNames),
       secretNames,
       files: kept,
-      scheduledFor: at,
+      scheduledFor: at ?? req.firedFor ?? null,
       createdAt: deps.jobs.clock.now(),
     };
     const run = writeTx(deps.db, (tx) => {

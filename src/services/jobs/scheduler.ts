@@ -5,7 +5,7 @@ import { newId } from "../../domain/ids.ts";
 import type { Deps } from "../deps.ts";
 import { nextFire } from "./cron.ts";
 import { schedulingPaused } from "./jobs.ts";
-import { mayStart, startRun } from "./runs.ts";
+import { fireArgs, mayStart } from "./runs.ts";
 
 /** A fire later than this was missed (Berth was down), and the catch-up policy decides. */
 export const LATE_MS = 60_000;
@@ -39,13 +39,34 @@ function recordMissed(deps: Deps, job: Job, at: number, message: string): void {
   );
 }
 
-function fire(deps: Deps, job: Job, at: number): void {
+/** Queues a run for each fire (inside the tick's transaction), or records why not. */
+function fire(deps: Deps, job: Job, times: number[]): void {
+  if (times.length === 0) return;
+  let prepared: ReturnType<typeof fireArgs>;
   try {
-    const run = startRun(deps, job.name, { trigger: "schedule", by: "schedule" });
-    deps.jobs.repos.runs.update(run.id, { scheduledFor: at });
+    prepared = fireArgs(deps, job);
   } catch (err) {
     const why = err instanceof DomainError ? err.message : String(err);
-    recordMissed(deps, job, at, `Skipped: ${why}`);
+    for (const at of times) recordMissed(deps, job, at, `Skipped: ${why}`);
+    return;
+  }
+  const { runs } = deps.jobs.repos;
+  for (const at of times) {
+    if (job.concurrency === "skip" && runs.active(job.id).length > 0) {
+      recordMissed(deps, job, at, "Skipped: the previous run was still running.");
+      continue;
+    }
+    const now = deps.jobs.clock.now();
+    runs.insertFired({
+      id: newId(),
+      jobId: job.id,
+      templateVersionId: prepared.versionId,
+      args: prepared.args,
+      secretNames: prepared.secretNames,
+      scheduledFor: at,
+      createdAt: now,
+      withTask: mayStart(deps, job),
+    });
   }
 }
 
@@ -59,7 +80,7 @@ function handleJob(deps: Deps, job: Job, now: number, paused: boolean): void {
   }
   if (t !== null && t <= now) t = nextFire(job.cron, job.timezone, now);
   // the fires are handled once: the next one is written before any run starts
-  writeTx(deps.db, (tx) => deps.jobs.repos.jobs.setNextFire(tx, job.id, t));
+  deps.jobs.repos.jobs.setNextFire(job.id, t);
   if (paused || !job.scheduleEnabled) return;
   const late = fires.filter((f) => now - f > LATE_MS);
   const onTime = fires.filter((f) => now - f <= LATE_MS);
@@ -73,7 +94,7 @@ function handleJob(deps: Deps, job: Job, now: number, paused: boolean): void {
     }
     recordMissed(deps, job, f, "Missed while Berth was down (catch-up policy).");
   }
-  for (const f of run) fire(deps, job, f);
+  fire(deps, job, run);
 }
 
 /** Delayed runs (runAt, delaySeconds, retries) whose time came join the queue. */
@@ -105,8 +126,12 @@ export function startScheduler(deps: Deps): Scheduler {
     const now = clock.now();
     try {
       const paused = schedulingPaused(deps).paused;
-      for (const job of deps.jobs.repos.jobs.due(now)) handleJob(deps, job, now, paused);
-      releaseDue(deps, now);
+      // one transaction for every fire of this tick: 1,000 fires cost one commit
+      writeTx(deps.db, () => {
+        for (const job of deps.jobs.repos.jobs.due(now)) handleJob(deps, job, now, paused);
+        releaseDue(deps, now);
+      });
+      deps.jobs.workers.poke();
     } catch (err) {
       deps.logger.error({ err }, "job scheduler tick");
     }
