@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const jobWorkers = startWorkers({
     tasks: deps.repos.tasks,
     handlers: { job: (task, signal) => executeRun(deps, task, signal) },
-    concurrency: 4,
+    concurrency: config.jobRunners,
     logger,
   });
   deps.jobs.workers = jobWorkers;

@@ -98,6 +98,23 @@ describe("job runs in the sandbox", () => {
     expect(retry?.status).toBe("scheduled");
   });
 
+  it("does not count paused time toward the timeout", async () => {
+    const job = makeJob(t.deps, "echo up; sleep 30", { timeoutSeconds: 2 });
+    const run = startRun(t.deps, job, { trigger: "user", by: "me" });
+    await waitRun(
+      t.deps,
+      run.id,
+      () => t.deps.jobs.live.get(run.id)?.control != null && output(run.id).includes("up"),
+    );
+    pauseRun(t.deps, run.id);
+    await new Promise((r) => setTimeout(r, 2500)); // longer than the timeout, all paused
+    expect(t.deps.jobs.repos.runs.byId(run.id)?.status).toBe("paused");
+    resumeRun(t.deps, run.id);
+    const done = await waitRun(t.deps, run.id, ended);
+    expect(done.status).toBe("timed_out");
+    expect(done.pausedMs).toBeGreaterThanOrEqual(2400);
+  });
+
   it("keeps the head and the tail past the output cap", async () => {
     const job = makeJob(t.deps, "i=0; while [ $i -lt 5000 ]; do echo line-$i; i=$((i+1)); done", {
       outputCapBytes: 4096,

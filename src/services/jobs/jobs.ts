@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { writeTx } from "../../db/client.ts";
 import type { Job, NewJob } from "../../db/jobs/jobs-repo.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
@@ -160,7 +162,11 @@ export function deleteJob(deps: Deps, name: string): void {
       .some((r) => r.status === "running" || r.status === "paused")
   )
     throw conflict("job_running", `Job ${name} has a run in progress: cancel it first.`);
+  const ids = deps.jobs.repos.runs.ofJobs([job.id]).map((r) => r.id);
+  deps.jobs.repos.runs.delete(ids);
   deps.jobs.repos.jobs.delete(job.id);
+  for (const id of ids)
+    fs.rmSync(path.join(deps.jobs.dirs.runs, id), { recursive: true, force: true });
 }
 
 /** Pauses or resumes the schedule of one job; fires meanwhile are recorded as missed. */
