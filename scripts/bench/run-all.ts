@@ -13,6 +13,7 @@ import { fmt, ROOT } from "./lib.ts";
 const ALL = ["deploy-latency", "rollback-latency", "serve-throughput", "memory"];
 ALL.push("webhook-ack", "push-to-live"); // builds from git (docs/PERFORMANCE.md, Builds)
 ALL.push("edge-zero-downtime", "edge-overhead", "edge-scale"); // nginx mode: needs nginx and wrk
+ALL.push("jobs-start-latency", "jobs-output-throughput", "jobs-cron-scale"); // jobs: needs bubblewrap
 
 type Result = Record<string, unknown> & { name: string };
 
