@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { bwrapRun } from "./adapters/process/bwrap-lite.ts";
+import { liteSandbox } from "./adapters/process/bwrap-lite.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { createUrls } from "./http/present.ts";
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   });
   deps.workers = workers;
   // jobs: their own workers on the same durable queue, in the sandbox, and the scheduler
-  deps.jobs.sandbox = bwrapRun;
+  deps.jobs.sandbox = liteSandbox;
   deps.jobs.baseEnv = {
     ...deps.jobs.baseEnv,
     PATH: config.childEnv.PATH ?? deps.jobs.baseEnv.PATH ?? "",

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { bwrapRun } from "../../src/adapters/process/bwrap-lite.ts";
+import { liteSandbox } from "../../src/adapters/process/bwrap-lite.ts";
 import type { Run } from "../../src/db/jobs/runs-repo.ts";
 import type { ParamDef } from "../../src/domain/jobs.ts";
 import { startWorkers, type WorkerPool } from "../../src/queue/workers.ts";
@@ -11,7 +11,7 @@ import { createTemplate } from "../../src/services/jobs/templates.ts";
 
 /** Job workers over the test's deps, running in the bubblewrap sandbox. */
 export function startJobWorkers(deps: Deps, graceMs = 500): WorkerPool {
-  deps.jobs.sandbox = bwrapRun;
+  deps.jobs.sandbox = liteSandbox;
   deps.jobs.limits = { ...deps.jobs.limits, graceMs };
   const pool = startWorkers({
     tasks: deps.repos.tasks,

@@ -9,7 +9,7 @@ import { type RunOptions, type RunResult, runProcess } from "./run.ts";
  * PID namespace (everything dies with the run), network shared.
  */
 export function bwrapRun(
-  opts: RunOptions & { workDir: string; onControl?: (c: NamespaceControl) => void },
+  opts: Omit<RunOptions, "cwd"> & { workDir: string; onControl?: (c: NamespaceControl) => void },
 ): Promise<RunResult> {
   const binds: string[] = [];
   for (const dir of ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"]) {
@@ -25,7 +25,7 @@ export function bwrapRun(
     opts.workDir,
     opts.workDir,
     "--chdir",
-    opts.cwd,
+    opts.workDir,
     "--proc",
     "/proc",
     "--dev",
@@ -38,6 +38,7 @@ export function bwrapRun(
   ];
   return runProcess({
     ...opts,
+    cwd: opts.workDir,
     argv,
     onStart: (pid) => {
       opts.onStart?.(pid);
@@ -45,3 +46,11 @@ export function bwrapRun(
     },
   });
 }
+
+/** The minimal sandbox as jobs use it: the work directory keeps its host path inside. */
+export const liteSandbox = {
+  insideDir: (workDir: string) => workDir,
+  handOver: async (_workDir: string) => undefined,
+  removeWorkDir: async (workDir: string) => fs.rmSync(workDir, { recursive: true, force: true }),
+  run: bwrapRun,
+};

@@ -14,13 +14,26 @@ export type RunControl = {
   resume(): void;
 };
 
+/** What a run's command is given: runProcess's options, with the work directory. */
+export type JobRunOptions = Omit<RunOptions, "cwd"> & {
+  /** Host directory the command may write (bound at `insideDir`); it starts there. */
+  workDir: string;
+  /** Handed over once the command started: reaches every process of the run. */
+  onControl?: (control: RunControl) => void;
+};
+
 /**
- * Runs one command in the sandbox: runProcess's options and result, plus the writable
- * work directory and a control handed over once the command started.
+ * Where runs execute: the security sandbox (src/adapters/sandbox) or the minimal
+ * bubblewrap one of src/adapters/process/bwrap-lite.ts.
  */
-export type SandboxRun = (
-  opts: RunOptions & { workDir: string; onControl?: (control: RunControl) => void },
-) => Promise<RunResult>;
+export type JobSandbox = {
+  /** The work directory as the command sees it: its cwd and HOME, file arguments under it. */
+  insideDir(workDir: string): string;
+  /** Gives the work directory Berth filled (script, files) to the sandbox's user. */
+  handOver(workDir: string): Promise<void>;
+  removeWorkDir(workDir: string): Promise<void>;
+  run(opts: JobRunOptions): Promise<RunResult>;
+};
 
 /** Time for the scheduler and delays; tests drive a manual one. */
 export type Clock = {
@@ -80,7 +93,7 @@ export type JobsContext = {
   bus: ReturnType<typeof createBus<RunEvent>>;
   live: Map<string, LiveRun>;
   /** Where runs execute; null until main.ts (or a test) provides the sandbox. */
-  sandbox: SandboxRun | null;
+  sandbox: JobSandbox | null;
   clock: Clock;
   limits: JobsLimits;
   dirs: { runs: string; work: string };

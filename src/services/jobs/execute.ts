@@ -51,14 +51,16 @@ export async function executeRun(deps: Deps, task: Task, signal: AbortSignal): P
   const work = path.join(deps.jobs.dirs.work, run.id);
   try {
     if (!version) throw new Error("the template version is gone");
-    if (!deps.jobs.sandbox) throw new Error("no sandbox is configured to run jobs");
+    const sandbox = deps.jobs.sandbox;
+    if (!sandbox) throw new Error("no sandbox is configured to run jobs");
+    const inside = sandbox.insideDir(work);
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true, mode: 0o755 });
     fs.writeFileSync(path.join(work, "script"), version.body, { mode: 0o644 });
     const args = runArgs(deps, run);
     const env: Record<string, string> = {
       ...deps.jobs.baseEnv,
-      HOME: work,
+      HOME: inside,
       BERTH_RUN_ID: run.id,
       BERTH_JOB: job.name,
     };
@@ -71,7 +73,7 @@ export async function executeRun(deps: Deps, task: Task, signal: AbortSignal): P
           const dest = path.join(work, "files", p.name, f.name);
           fs.mkdirSync(path.dirname(dest), { recursive: true });
           fs.copyFileSync(path.join(dir, "files", p.name, f.name), dest);
-          value = dest;
+          value = path.posix.join(inside, "files", p.name, f.name);
         }
       }
       if (value === undefined) continue;
@@ -124,11 +126,11 @@ export async function executeRun(deps: Deps, task: Task, signal: AbortSignal): P
       deps.jobs.bus.publish(run.id, { type: "status", status: "running" });
       arm();
     };
+    await sandbox.handOver(work);
     arm();
     try {
-      const result = await deps.jobs.sandbox({
+      const result = await sandbox.run({
         argv: [version.interpreter, "script", ...positional],
-        cwd: work,
         workDir: work,
         env,
         timeoutMs: FOREVER,
@@ -173,7 +175,9 @@ export async function executeRun(deps: Deps, task: Task, signal: AbortSignal): P
     say("berth", `${message}\n`);
   } finally {
     deps.jobs.live.delete(run.id);
-    fs.rmSync(work, { recursive: true, force: true });
+    await (deps.jobs.sandbox?.removeWorkDir(work) ?? Promise.resolve()).catch((err: unknown) =>
+      deps.logger.warn({ err, run: run.id }, "could not remove a run's work directory"),
+    );
   }
   if (message && status !== "failed") say("berth", `[${message}]\n`);
   const stored = log.finish();
