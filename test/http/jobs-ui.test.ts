@@ -60,6 +60,31 @@ describe("jobs pages", () => {
     expect(runs).toContain(id.slice(-8));
   });
 
+  it("the live output of the run page starts where the page ended, with nothing lost", async () => {
+    await t.json("/api/v1/templates", "POST", {
+      name: "slow-print",
+      interpreter: "sh",
+      body: "echo early-line; sleep 30",
+    });
+    await t.json("/api/v1/jobs", "POST", { name: "slow-print", template: "slow-print" });
+    const run = (await (await t.json("/api/v1/jobs/slow-print/runs", "POST", {})).json()) as {
+      id: string;
+    };
+    await waitRun(t.deps, run.id, () => t.deps.jobs.live.get(run.id)?.log.total === 11);
+    // a page rendered before the line came passes after=0: the stream replays it
+    const res = await t.request(`/ui/runs/${run.id}/log?after=0`);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain("early-line");
+    await reader.cancel();
+    // a page that showed it passes its end: no line twice
+    const page = await (await t.request(`/runs/${run.id}`)).text();
+    expect(page).toContain("early-line");
+    expect(page).toContain("log?after=11");
+    await t.json(`/api/v1/runs/${run.id}/cancel`, "POST", {});
+    await waitRun(t.deps, run.id, ended);
+  });
+
   it("saves a template edit as a new version", async () => {
     const body = new URLSearchParams({
       interpreter: "sh",

@@ -52,11 +52,23 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
       ? { chunks: live.log.recent(PAGE_BYTES), size: live.log.total }
       : readSlice(runDir(deps, id), -PAGE_BYTES, PAGE_BYTES);
     const shown = slice.chunks.reduce((n, ch) => n + Buffer.byteLength(ch.text), 0);
+    // where the live stream takes over: the end of what the page shows
+    const last = slice.chunks.at(-1);
+    const after = last ? last.offset + Buffer.byteLength(last.text) : 0;
     return render(c, {
       page: "pages/jobs/run.njk",
       partial: "partials/jobs/_run_summary.njk",
       status: error ? 409 : 200,
-      ctx: { title: `Run ${id}`, nav: "jobs", run, ...slice, shown, error, can: jobAbilities(c) },
+      ctx: {
+        title: `Run ${id}`,
+        nav: "jobs",
+        run,
+        ...slice,
+        shown,
+        after,
+        error,
+        can: jobAbilities(c),
+      },
     });
   };
   ui.get("/runs/:id", guard("jobs.read"), (c) => runPage(c, c.req.param("id")));
@@ -64,11 +76,13 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
   // live output as HTML lines for htmx's SSE extension
   ui.get("/ui/runs/:id/log", guard("jobs.read"), (c) => {
     const id = getRun(deps, c.req.param("id")).id;
+    const after = Number(c.req.query("after") ?? 0);
     return streamSSE(c, async (stream) => {
       let wake: () => void = () => undefined;
       let lines: string[] = [];
+      let upTo = Number.isSafeInteger(after) && after > 0 ? after : 0;
       const off = deps.jobs.bus.subscribe(id, (e) => {
-        if (e.type === "output" && lines.length < 2000)
+        if (e.type === "output" && e.offset >= upTo && lines.length < 2000)
           lines.push(
             renderView("partials/jobs/_chunk.njk", {
               c: { ...e, text: e.bytes.toString("utf8") },
@@ -81,6 +95,12 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
         aborted = true;
         wake();
       });
+      // what came between the page's render and this connection (read in the same
+      // synchronous step as the subscription above, so nothing falls between the two)
+      for (const ch of deps.jobs.live.get(id)?.log.since(upTo, PAGE_BYTES) ?? []) {
+        lines.push(renderView("partials/jobs/_chunk.njk", { c: ch }).trim());
+        upTo = Math.max(upTo, ch.offset + Buffer.byteLength(ch.text));
+      }
       try {
         for (;;) {
           const batch = lines;

@@ -46,6 +46,8 @@ export type LiveLog = {
   readonly total: number;
   /** The newest output, up to maxBytes, from where it is kept now. */
   recent(maxBytes: number): Chunk[];
+  /** Output from a logical offset on (the last maxBytes of it at most). */
+  since(from: number, maxBytes: number): Chunk[];
   finish(): { bytes: number; dropped: number };
 };
 
@@ -69,6 +71,18 @@ export function createLiveLog(dir: string, capBytes: number): LiveLog {
       segs.push(cur);
     }
     append(cur, stream, at, bytes);
+  };
+
+  /** Output kept from logical offset `from` on (at most the last maxBytes of it). */
+  const since = (from: number, maxBytes: number): Chunk[] => {
+    const start = Math.max(0, from, total - maxBytes);
+    const out: Chunk[] = [];
+    if (start < head.bytes) out.push(...readPair(dir, "output", start, head.bytes, 0));
+    for (const s of segs) {
+      const lo = Math.max(0, start - s.base);
+      if (lo < s.bytes) out.push(...readPair(dir, s.name, lo, s.bytes, s.base));
+    }
+    return out;
   };
 
   return {
@@ -99,14 +113,9 @@ export function createLiveLog(dir: string, capBytes: number): LiveLog {
       return total;
     },
     recent(maxBytes) {
-      if (segs.length === 0)
-        return readPair(dir, "output", Math.max(0, head.bytes - maxBytes), head.bytes, 0);
-      const out: Chunk[] = [];
-      for (const s of segs) {
-        out.push(...readPair(dir, s.name, Math.max(0, s.bytes - maxBytes), s.bytes, s.base));
-      }
-      return out.slice(-1000);
+      return since(total - maxBytes, maxBytes);
     },
+    since,
     finish() {
       if (segs.length === 0) {
         closePair(head);
