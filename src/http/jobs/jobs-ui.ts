@@ -11,7 +11,7 @@ import { render } from "../render.ts";
 import { attempt, type FieldErrors, type Ui } from "../routes/ui-shared.ts";
 import { jobAbilities } from "./abilities.ts";
 import { triggerOf } from "./jobs-api.ts";
-import { presentRun } from "./present.ts";
+import { runView } from "./present.ts";
 import { readRunBody } from "./run-body.ts";
 import { runsUi } from "./runs-ui.ts";
 import { templatesUi } from "./templates-ui.ts";
@@ -80,7 +80,7 @@ export function jobsUi(ui: Ui, h: HttpDeps): void {
         params: version?.params ?? [],
         values: { ...defaults, ...form.values },
         errors: form.errors,
-        runs: runs.map((r) => presentRun(deps, r)),
+        runs: runs.map((r) => runView(deps, r)),
         can: jobAbilities(c),
       },
     });

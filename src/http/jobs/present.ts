@@ -91,3 +91,16 @@ export function presentRun(deps: Deps, r: Run) {
     log: { bytes: r.logBytes, dropped: r.logDropped },
   };
 }
+
+/** A run for the pages: the API's view plus its times in ms for the date filters. */
+export function runView(deps: Deps, r: Run) {
+  return {
+    ...presentRun(deps, r),
+    ms: {
+      created: r.createdAt,
+      scheduled: r.scheduledFor,
+      started: r.startedAt,
+      finished: r.finishedAt,
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { DomainError } from "../../domain/errors.ts";
-import { RUN_STATUSES } from "../../domain/jobs.ts";
+import { RUN_STATUSES, RUN_TERMINAL } from "../../domain/jobs.ts";
 import type { Principal } from "../../domain/permissions.ts";
 import { findRuns } from "../../services/jobs/find.ts";
 import { readSlice } from "../../services/jobs/output-log.ts";
@@ -11,7 +11,7 @@ import { guard } from "../middleware/access.ts";
 import { render, renderView } from "../render.ts";
 import type { Ui } from "../routes/ui-shared.ts";
 import { jobAbilities } from "./abilities.ts";
-import { presentRun } from "./present.ts";
+import { runView } from "./present.ts";
 
 /** What the run page shows at first: the newest output only, whatever the log's size. */
 const PAGE_BYTES = 128 * 1024;
@@ -40,13 +40,13 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
         q,
         error,
         statuses: RUN_STATUSES,
-        runs: runs.map((r) => presentRun(deps, r)),
+        runs: runs.map((r) => runView(deps, r)),
       },
     });
   });
 
   const runPage = (c: Context<Env>, id: string, error?: string) => {
-    const run = presentRun(deps, getRun(deps, id));
+    const run = runView(deps, getRun(deps, id));
     const live = deps.jobs.live.get(id);
     const slice = live
       ? { chunks: live.log.recent(PAGE_BYTES), size: live.log.total }
@@ -108,7 +108,7 @@ export function runsUi(ui: Ui, h: HttpDeps): void {
           if (batch.length > 0) await stream.writeSSE({ data: batch.join("") });
           const status = deps.jobs.repos.runs.byId(id)?.status;
           if (aborted) return;
-          if (!status || (presentRun(deps, getRun(deps, id)).terminal && lines.length === 0)) {
+          if (!status || (RUN_TERMINAL.has(status) && lines.length === 0)) {
             await stream.writeSSE({ event: "log-end", data: status ?? "gone" });
             return;
           }
