@@ -81,6 +81,15 @@ describe("jobs pages", () => {
     const page = await (await t.request(`/runs/${run.id}`)).text();
     expect(page).toContain("early-line");
     expect(page).toContain("log?after=11");
+    // the API stream resumes after the offset a client last saw
+    const api = await t.request(`/api/v1/runs/${run.id}/log`, {
+      headers: { accept: "text/event-stream", "last-event-id": "6" },
+    });
+    const apiReader = (api.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await apiReader.read()).value);
+    expect(first).toContain('"text":"line\\n"');
+    expect(first).toContain("id: 11");
+    await apiReader.cancel();
     await t.json(`/api/v1/runs/${run.id}/cancel`, "POST", {});
     await waitRun(t.deps, run.id, ended);
   });

@@ -82,7 +82,7 @@ const DOCS: Doc[] = [
   [
     "get",
     "/runs/{id}/log",
-    "Output: a slice as JSON (?offset, negative from the end, &length ≤ 1 MiB), or live SSE with Accept: text/event-stream (events output, status, end)",
+    "Output: a slice as JSON (?offset, negative from the end, &length ≤ 1 MiB), or live SSE with Accept: text/event-stream (events output with the byte offset after it as id, status, end; Last-Event-ID resumes)",
     "jobs.read",
     200,
   ],
