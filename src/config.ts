@@ -121,6 +121,12 @@ const schema = z.object({
   BERTH_SANDBOX_PROCESSES: count("BERTH_SANDBOX_PROCESSES", 8, 512),
   BERTH_SANDBOX_FILE_SIZE_MB: count("BERTH_SANDBOX_FILE_SIZE_MB", 1, 1024),
   BERTH_SANDBOX_CPU_SECONDS: count("BERTH_SANDBOX_CPU_SECONDS", 1, 3600),
+  BERTH_JOB_RUNNERS: z.coerce
+    .number({ error: "BERTH_JOB_RUNNERS must be a number" })
+    .int("BERTH_JOB_RUNNERS must be a whole number")
+    .min(1, "BERTH_JOB_RUNNERS must be at least 1")
+    .max(64, "BERTH_JOB_RUNNERS must be at most 64")
+    .default(4),
   BERTH_DEFAULT_RETENTION: z.coerce
     .number({ error: "BERTH_DEFAULT_RETENTION must be a number" })
     .int("BERTH_DEFAULT_RETENTION must be a whole number")
@@ -159,6 +165,8 @@ export type Config = Readonly<{
   trustedProxies: string[];
   /** How many builds run at once. */
   builders: number;
+  /** Job runs at once (their own workers on the shared queue). */
+  jobRunners: number;
   /** Berth's own environment, the base that build commands get (cleaned of Berth's secrets). */
   childEnv: Readonly<Record<string, string | undefined>>;
   secretKey: string | null;
@@ -210,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .map((s) => s.trim())
       .filter(Boolean),
     builders: v.BERTH_BUILDERS,
+    jobRunners: v.BERTH_JOB_RUNNERS,
     childEnv: Object.freeze({ ...env }),
     secretKey: v.BERTH_SECRET_KEY ?? null,
     workDir: v.BERTH_WORK_DIR ? path.resolve(v.BERTH_WORK_DIR) : null,

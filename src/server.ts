@@ -15,6 +15,9 @@ import { openDeps } from "./services/core/deps.ts";
 import { createDashboard, startDashboard } from "./services/dashboard/index.ts";
 import { startCertificateScheduler } from "./services/edge/certificate-scheduler.ts";
 import { syncEdge } from "./services/edge/edge.ts";
+import { executeRun } from "./services/jobs/execute.ts";
+import { recoverJobs } from "./services/jobs/recover.ts";
+import { startScheduler } from "./services/jobs/scheduler.ts";
 import { httpProbe, probeAddress } from "./services/releases/health.ts";
 import { recoverInterrupted } from "./services/releases/recovery.ts";
 import { createReports, startReportRetention } from "./services/reports/core.ts";
@@ -58,6 +61,22 @@ async function main(): Promise<void> {
     logger,
   });
   deps.workers = workers;
+  // jobs: their own workers on the same durable queue, in the sandbox, and the scheduler
+  deps.jobs.baseEnv = {
+    ...deps.jobs.baseEnv,
+    PATH: config.childEnv.PATH ?? deps.jobs.baseEnv.PATH ?? "",
+  };
+  const cutRuns = recoverJobs(deps);
+  if (cutRuns > 0)
+    logger.warn({ runs: cutRuns }, "marked job runs cut off by a stop as interrupted");
+  const jobWorkers = startWorkers({
+    tasks: deps.repos.tasks,
+    handlers: { job: (task, signal) => executeRun(deps, task, signal) },
+    concurrency: config.jobRunners,
+    logger,
+  });
+  deps.jobs.workers = jobWorkers;
+  const scheduler = startScheduler(deps);
   // nginx mode: vhosts follow the database (a new template, environments made meanwhile)
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
@@ -103,7 +122,8 @@ async function main(): Promise<void> {
     stopReportRetention();
     stopDashboard();
     // running builds are cancelled (their process groups stopped) before the database closes
-    await workers.stop();
+    scheduler.stop();
+    await Promise.all([workers.stop(), jobWorkers.stop()]);
     void Promise.all([deps.queue.idle(), stopCertificates(), stopCheckpoints()]).then(() => {
       db.$client.close();
       process.exit(0);

@@ -16,6 +16,7 @@ ALL.push("edge-zero-downtime", "edge-overhead", "edge-scale"); // nginx mode: ne
 ALL.push("report-ingest", "dashboard-load"); // error reports and the dashboard
 ALL.push("k8s-rollout", "k8s-watch"); // containers, against the fake Kubernetes API
 ALL.push("stalls", "startup"); // event-loop delay under load, start-up and idle footprint
+ALL.push("jobs-start-latency", "jobs-output-throughput", "jobs-cron-scale"); // jobs: needs bubblewrap
 
 type Result = Record<string, unknown> & { name: string };
 

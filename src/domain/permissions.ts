@@ -19,6 +19,10 @@ export const PERMISSIONS = [
   "audit.read",
   "reports.create", // send error reports (the plain JSON intake)
   "errors.triage", // resolve, ignore or reopen error groups
+  "jobs.read", // see templates, jobs, runs and their output
+  "jobs.run", // start, cancel, pause, resume and rerun runs
+  "jobs.write", // create, change and delete jobs; pause schedules
+  "templates.write", // script templates: code that runs on the server
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -31,19 +35,31 @@ const byRole: Record<Role, readonly Permission[]> = {
     "rollbacks.create",
     "reports.create",
     "errors.triage",
+    "jobs.read",
+    "jobs.run",
   ],
-  viewer: ["services.read"],
+  viewer: ["services.read", "jobs.read"],
 };
 
 const byScope: Record<Scope, readonly Permission[]> = {
-  read: ["services.read"],
-  deploy: ["services.read", "deployments.create", "rollbacks.create", "errors.triage"],
+  read: ["services.read", "jobs.read"],
+  deploy: [
+    "services.read",
+    "deployments.create",
+    "rollbacks.create",
+    "errors.triage",
+    "jobs.read",
+    "jobs.run",
+  ],
   write: [
     "services.read",
     "services.write",
     "deployments.create",
     "rollbacks.create",
     "errors.triage",
+    "jobs.read",
+    "jobs.run",
+    "jobs.write",
   ],
   admin: PERMISSIONS,
   // an app's key: it may post error reports and nothing else

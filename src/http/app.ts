@@ -21,6 +21,9 @@ import { settingsApi } from "./edge/dns-settings-api.ts";
 import { domainsApi } from "./edge/domains-api.ts";
 import { htmlError } from "./error-pages.ts";
 import { errorBody, toErrorResponse } from "./errors.ts";
+import { jobsApi } from "./jobs/jobs-api.ts";
+import { runsApi } from "./jobs/runs-api.ts";
+import { templatesApi } from "./jobs/templates-api.ts";
 import { auditTrail, csrfGuard, guard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
@@ -98,6 +101,10 @@ export function createApp(given: HttpDeps): Hono<Env> {
   auditApi(api, h);
   settingsApi(api, h);
   reportsApi(api, h, reports);
+  // jobs: script templates, jobs, runs
+  templatesApi(api, h);
+  jobsApi(api, h);
+  runsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

@@ -92,6 +92,7 @@ export function render(
           users: can(p, "users.manage"),
           audit: can(p, "audit.read"),
           settings: can(p, "settings.manage"),
+          jobs: can(p, "jobs.read"),
         }
       : null;
   return c.html(renderView(name, { viewer, ...view.ctx }), view.status ?? 200);

@@ -10,6 +10,7 @@ import { uiSettings } from "./edge/dns-settings-ui.ts";
 import { uiDomains } from "./edge/domains-ui.ts";
 import { htmlError } from "./error-pages.ts";
 import { statusFor } from "./errors.ts";
+import { jobsUi } from "./jobs/jobs-ui.ts";
 import { uiDeployments } from "./releases/deployments-ui.ts";
 import { uiEnvironments } from "./releases/environments-ui.ts";
 import { uiHealth } from "./releases/health-ui.ts";
@@ -49,5 +50,6 @@ export function uiRoutes(app: Hono<Env>, h: HttpDeps): void {
   if (h.reports) errorsUi(ui, h, h.reports);
   if (h.dashboard) dashboardUi(ui, h, h.dashboard);
   clusterUi(ui, h);
+  jobsUi(ui, h);
   app.route("/", ui);
 }

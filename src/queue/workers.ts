@@ -6,7 +6,8 @@ export type TaskHandler = (task: Task, signal: AbortSignal) => Promise<TaskEnd>;
 
 export type WorkerPoolOptions = {
   tasks: TasksRepo;
-  handlers: Record<TaskKind, TaskHandler>;
+  /** The pool takes only tasks of the kinds it has a handler for. */
+  handlers: Partial<Record<TaskKind, TaskHandler>>;
   concurrency: number;
   logger: Logger;
   leaseMs?: number;
@@ -32,6 +33,7 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
   const leaseMs = opts.leaseMs ?? 30_000;
   const pollMs = opts.pollMs ?? 1_000;
   const controllers = new Map<string, AbortController>();
+  const kinds = Object.keys(opts.handlers) as TaskKind[];
   let stopping = false;
   const sleepers = new Set<() => void>();
 
@@ -58,7 +60,8 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
     );
     let end: TaskEnd = "failed";
     try {
-      end = await opts.handlers[task.kind](task, controller.signal);
+      const handler = opts.handlers[task.kind];
+      if (handler) end = await handler(task, controller.signal);
     } catch (err) {
       opts.logger.error({ err, task: task.id, kind: task.kind }, "task failed");
     } finally {
@@ -70,7 +73,7 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
 
   async function worker(): Promise<void> {
     while (!stopping) {
-      const task = opts.tasks.claim(owner, leaseMs);
+      const task = opts.tasks.claim(owner, leaseMs, Date.now(), kinds);
       if (task) await runOne(task);
       else await nap();
     }

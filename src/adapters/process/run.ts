@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { unprocessable } from "../../domain/errors.ts";
-import { createOutput, type OutputChunk } from "./output.ts";
+import { createOutput, type OutputChunk, type OutputStream } from "./output.ts";
 
 export type RunOptions = {
   argv: string[];
@@ -15,6 +15,11 @@ export type RunOptions = {
   secrets: string[];
   /** Masked output, mostly whole lines. Must not throw: if it does, the command is stopped. */
   onOutput: (chunk: OutputChunk) => void;
+  /**
+   * Instead of onOutput: the raw bytes as read, uncapped and unmasked, for a caller with
+   * no secrets that keeps its own capped record (job output at full speed).
+   */
+  onBytes?: (stream: OutputStream, bytes: Buffer) => void;
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL to the process group. Default 5 s. */
   graceMs?: number;
@@ -172,8 +177,21 @@ export function runProcess(opts: RunOptions): Promise<RunResult> {
     }
 
     if (child.pid !== undefined) opts.onStart?.(child.pid);
-    child.stdout?.on("data", (bytes: Buffer) => output.write("stdout", bytes));
-    child.stderr?.on("data", (bytes: Buffer) => output.write("stderr", bytes));
+    const raw = opts.onBytes;
+    const take = (stream: OutputStream) =>
+      raw
+        ? (bytes: Buffer) => {
+            if (outputError !== null) return;
+            try {
+              raw(stream, bytes);
+            } catch (err) {
+              outputError = err;
+              stop();
+            }
+          }
+        : (bytes: Buffer) => output.write(stream, bytes);
+    child.stdout?.on("data", take("stdout"));
+    child.stderr?.on("data", take("stderr"));
     // a read error on a pipe only means no more output; unhandled, it would crash Berth
     child.stdout?.on("error", () => {});
     child.stderr?.on("error", () => {});

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, inArray, lt, lte } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { writeTx } from "../client.ts";
 import { tasks } from "../schema/index.ts";
@@ -18,12 +18,17 @@ export function createTasksRepo(db: Db) {
         .get();
     },
     /** The oldest queued task, now running under `owner`'s lease; undefined when none. */
-    claim(owner: string, leaseMs: number, now = Date.now()): Task | undefined {
+    claim(
+      owner: string,
+      leaseMs: number,
+      now = Date.now(),
+      kinds: TaskKind[] = ["build"],
+    ): Task | undefined {
       return writeTx(db, (tx) => {
         const next = tx
           .select()
           .from(tasks)
-          .where(eq(tasks.status, "queued"))
+          .where(and(eq(tasks.status, "queued"), inArray(tasks.kind, kinds)))
           .orderBy(asc(tasks.id))
           .get();
         if (!next) return undefined;
@@ -75,8 +80,12 @@ export function createTasksRepo(db: Db) {
         .where(and(eq(tasks.status, "running"), lte(tasks.leaseExpiresAt, now)))
         .all();
     },
-    running(): Task[] {
-      return db.select().from(tasks).where(eq(tasks.status, "running")).all();
+    running(kind: TaskKind = "build"): Task[] {
+      return db
+        .select()
+        .from(tasks)
+        .where(and(eq(tasks.status, "running"), eq(tasks.kind, kind)))
+        .all();
     },
     bySubject(kind: TaskKind, subjectId: string): Task | undefined {
       return db
@@ -92,7 +101,7 @@ export function createTasksRepo(db: Db) {
       const ahead = db
         .select({ n: count() })
         .from(tasks)
-        .where(and(eq(tasks.status, "queued"), lt(tasks.id, id)))
+        .where(and(eq(tasks.status, "queued"), eq(tasks.kind, task.kind), lt(tasks.id, id)))
         .get();
       return (ahead?.n ?? 0) + 1;
     },

@@ -17,7 +17,7 @@ export const tasks = sqliteTable(
   "tasks",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["build"] }).notNull(),
+    kind: text("kind", { enum: ["build", "job"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     status: text("status", {
       enum: ["queued", "running", "done", "failed", "cancelled", "interrupted"],

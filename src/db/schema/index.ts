@@ -5,6 +5,7 @@ export * from "./builds.ts";
 export * from "./containers.ts";
 export * from "./core.ts";
 export * from "./edge.ts";
+export * from "./jobs.ts";
 export * from "./releases.ts";
 export * from "./reports.ts";
 export * from "./usage.ts";

@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { createSandbox, DEFAULT_LIMITS, type Sandbox } from "../../adapters/sandbox/index.ts";
+import {
+  createSandbox,
+  DEFAULT_LIMITS,
+  INSIDE_DIR,
+  type Sandbox,
+} from "../../adapters/sandbox/index.ts";
 import type { Config, EdgeConfig, Limits } from "../../config.ts";
 import { createAuditRepo } from "../../db/auth/audit-repo.ts";
 import { createUsersRepo } from "../../db/auth/users-repo.ts";
@@ -15,6 +20,8 @@ import { createEnvironmentsRepo } from "../../db/releases/environments-repo.ts";
 import { createServicesRepo } from "../../db/releases/services-repo.ts";
 import type { HealthProbe } from "../../domain/health-probe.ts";
 import type { Logger } from "../../log.ts";
+import { createJobsContext, type JobsContext } from "../jobs/context.ts";
+import { jobSandbox } from "../jobs/sandbox-bridge.ts";
 import { createEnvQueue, type EnvQueue } from "../releases/env-queue.ts";
 import { createLayout, type Layout } from "./layout.ts";
 import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
@@ -53,6 +60,8 @@ export type Deps = {
   baseDomain: string;
   /** Where build commands (and job scripts) run: bubblewrap, unless BERTH_SANDBOX=off. */
   sandbox: Sandbox;
+  /** Script templates, jobs and their runs. */
+  jobs: JobsContext;
 };
 
 export type Repos = Deps["repos"];
@@ -103,13 +112,17 @@ export function createDeps(input: {
   baseDomain?: string;
   sandbox?: Sandbox;
 }): Deps {
+  const sandbox = input.sandbox ?? createSandbox({ mode: "on", limits: DEFAULT_LIMITS });
+  const jobs = createJobsContext(input.db, input.layout.dataDir, input.layout.workDir);
+  // job scripts run in the same sandbox as build commands
+  jobs.sandbox = jobSandbox(sandbox, INSIDE_DIR);
   return {
     ...input,
     // without a configured key (tests, tools), secrets live only as long as the process
     secrets: input.secrets ?? createSecrets(randomBytes(32)),
     edge: input.edge ?? embeddedEdge,
     baseDomain: input.baseDomain ?? "localhost",
-    sandbox: input.sandbox ?? createSandbox({ mode: "on", limits: DEFAULT_LIMITS }),
+    sandbox,
     repos: {
       services: createServicesRepo(input.db),
       environments: createEnvironmentsRepo(input.db),
@@ -129,6 +142,7 @@ export function createDeps(input: {
       throw new Error("no server is running to check");
     },
     queue: createEnvQueue(),
+    jobs,
   };
 }
 
