@@ -1,8 +1,6 @@
-import type { Job } from "../../db/jobs/jobs-repo.ts";
-import type { Run } from "../../db/jobs/runs-repo.ts";
-import type { Template, TemplateVersion } from "../../db/jobs/templates-repo.ts";
 import { MASKED, RUN_TERMINAL } from "../../domain/jobs.ts";
 import type { Deps } from "../../services/core/deps.ts";
+import type { Job, Run, Template, TemplateVersion } from "../../services/jobs/types.ts";
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
