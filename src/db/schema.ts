@@ -250,13 +250,15 @@ export const tasks = sqliteTable(
   "tasks",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["build"] }).notNull(),
+    kind: text("kind", { enum: ["build", "notify"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     status: text("status", {
       enum: ["queued", "running", "done", "failed", "cancelled", "interrupted"],
     }).notNull(),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: integer("lease_expires_at"),
+    /** Not claimed before this time (a retry's backoff); null means at once. */
+    runAfter: integer("run_after"),
     attempts: integer("attempts").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),
@@ -345,3 +347,7 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [uniqueIndex("webhook_deliveries_unique").on(t.provider, t.deliveryId)],
 );
+
+// monitoring and notifications (issue 14)
+export * from "./schema/monitoring.ts";
+export * from "./schema/notify.ts";

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { writeTx } from "./client.ts";
 import { tasks } from "./schema.ts";
@@ -10,20 +10,26 @@ export type TaskEnd = "done" | "failed" | "cancelled" | "interrupted";
 /** The durable queue's table. Claiming is one IMMEDIATE transaction: no two workers win. */
 export function createTasksRepo(db: Db) {
   return {
-    enqueue(tx: Db, kind: TaskKind, subjectId: string, now = Date.now()): Task {
+    enqueue(tx: Db, kind: TaskKind, subjectId: string, now = Date.now(), runAfter?: number): Task {
       return tx
         .insert(tasks)
-        .values({ kind, subjectId, status: "queued", createdAt: now })
+        .values({ kind, subjectId, status: "queued", createdAt: now, runAfter: runAfter ?? null })
         .returning()
         .get();
     },
-    /** The oldest queued task, now running under `owner`'s lease; undefined when none. */
-    claim(owner: string, leaseMs: number, now = Date.now()): Task | undefined {
+    /** The oldest runnable queued task (of `kinds`, when given), now under `owner`'s lease. */
+    claim(owner: string, leaseMs: number, now = Date.now(), kinds?: TaskKind[]): Task | undefined {
       return writeTx(db, (tx) => {
         const next = tx
           .select()
           .from(tasks)
-          .where(eq(tasks.status, "queued"))
+          .where(
+            and(
+              eq(tasks.status, "queued"),
+              or(isNull(tasks.runAfter), lte(tasks.runAfter, now)),
+              kinds ? inArray(tasks.kind, kinds) : undefined,
+            ),
+          )
           .orderBy(asc(tasks.id))
           .get();
         if (!next) return undefined;
@@ -73,6 +79,15 @@ export function createTasksRepo(db: Db) {
         .select()
         .from(tasks)
         .where(and(eq(tasks.status, "running"), lte(tasks.leaseExpiresAt, now)))
+        .all();
+    },
+    /** Queued tasks by kind, for the queue-depth gauge. */
+    depth(): { kind: TaskKind; n: number }[] {
+      return db
+        .select({ kind: tasks.kind, n: count() })
+        .from(tasks)
+        .where(eq(tasks.status, "queued"))
+        .groupBy(tasks.kind)
         .all();
     },
     running(): Task[] {

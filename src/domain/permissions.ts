@@ -5,7 +5,7 @@
 export const ROLES = ["owner", "admin", "deployer", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SCOPES = ["read", "deploy", "write", "admin"] as const;
+export const SCOPES = ["read", "deploy", "write", "admin", "metrics"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const PERMISSIONS = [
@@ -17,21 +17,33 @@ export const PERMISSIONS = [
   "keys.manage", // everyone's API keys (a user always manages their own)
   "settings.manage",
   "audit.read",
+  "monitors.read", // monitors, checks, incidents, badges
+  "monitors.write", // create, change, pause and delete monitors and maintenance windows
+  "notifications.manage", // channels, rules and their deliveries
+  "metrics.read", // /metrics
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const byRole: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,
   admin: PERMISSIONS,
-  deployer: ["services.read", "deployments.create", "rollbacks.create"],
-  viewer: ["services.read"],
+  deployer: ["services.read", "deployments.create", "rollbacks.create", "monitors.read"],
+  viewer: ["services.read", "monitors.read"],
 };
 
 const byScope: Record<Scope, readonly Permission[]> = {
-  read: ["services.read"],
-  deploy: ["services.read", "deployments.create", "rollbacks.create"],
-  write: ["services.read", "services.write", "deployments.create", "rollbacks.create"],
+  read: ["services.read", "monitors.read"],
+  deploy: ["services.read", "deployments.create", "rollbacks.create", "monitors.read"],
+  write: [
+    "services.read",
+    "services.write",
+    "deployments.create",
+    "rollbacks.create",
+    "monitors.read",
+    "monitors.write",
+  ],
   admin: PERMISSIONS,
+  metrics: ["metrics.read"],
 };
 
 /** Permissions that concern one service, and so obey a service limit. */
@@ -40,6 +52,8 @@ const serviceBound: ReadonlySet<Permission> = new Set([
   "services.write",
   "deployments.create",
   "rollbacks.create",
+  "monitors.read",
+  "monitors.write",
 ]);
 
 export type Principal = {

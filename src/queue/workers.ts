@@ -6,7 +6,9 @@ export type TaskHandler = (task: Task, signal: AbortSignal) => Promise<TaskEnd>;
 
 export type WorkerPoolOptions = {
   tasks: TasksRepo;
-  handlers: Record<TaskKind, TaskHandler>;
+  handlers: Partial<Record<TaskKind, TaskHandler>>;
+  /** The kinds this pool takes; every kind it has a handler for when absent. */
+  kinds?: TaskKind[];
   concurrency: number;
   logger: Logger;
   leaseMs?: number;
@@ -31,6 +33,7 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
   const owner = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const leaseMs = opts.leaseMs ?? 30_000;
   const pollMs = opts.pollMs ?? 1_000;
+  const kinds = opts.kinds ?? (Object.keys(opts.handlers) as TaskKind[]);
   const controllers = new Map<string, AbortController>();
   let stopping = false;
   const sleepers = new Set<() => void>();
@@ -58,7 +61,9 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
     );
     let end: TaskEnd = "failed";
     try {
-      end = await opts.handlers[task.kind](task, controller.signal);
+      const handler = opts.handlers[task.kind];
+      if (!handler) throw new Error(`no handler for ${task.kind} tasks`);
+      end = await handler(task, controller.signal);
     } catch (err) {
       opts.logger.error({ err, task: task.id, kind: task.kind }, "task failed");
     } finally {
@@ -70,7 +75,7 @@ export function startWorkers(opts: WorkerPoolOptions): WorkerPool {
 
   async function worker(): Promise<void> {
     while (!stopping) {
-      const task = opts.tasks.claim(owner, leaseMs);
+      const task = opts.tasks.claim(owner, leaseMs, Date.now(), kinds);
       if (task) await runOne(task);
       else await nap();
     }

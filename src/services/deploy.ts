@@ -179,6 +179,13 @@ async function runPipeline(deps: Deps, service: string, env: string, id: string)
       });
     });
     publishStatus(deps, id, "live", true);
+    // for notifications, metrics and monitors (services/core/events.ts)
+    deps.events.emit("deployment.live", {
+      service,
+      environment: env,
+      deploymentId: id,
+      durationMs: Date.now() - started,
+    });
   } catch (err) {
     await removeTree(staging).catch(() => undefined);
     if (swapped) await restoreLive(deps, service, env, d.environmentId, id);
@@ -234,6 +241,15 @@ function failDeployment(deps: Deps, id: string, stage: string, err: unknown): vo
     });
   });
   publishStatus(deps, id, "failed", true);
+  // for notifications and metrics (services/core/events.ts)
+  const where = deps.repos.environments.byId(d.environmentId);
+  deps.events.emit("deployment.failed", {
+    service: (where && deps.repos.services.byId(where.serviceId)?.name) ?? "",
+    environment: where?.name ?? "",
+    deploymentId: id,
+    message,
+    durationMs: d.startedAt ? Date.now() - d.startedAt : null,
+  });
 }
 
 export function publishStatus(

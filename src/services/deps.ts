@@ -12,6 +12,7 @@ import { createSettingsRepo } from "../db/settings-repo.ts";
 import { createTasksRepo } from "../db/tasks-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
+import { createEvents, type Events } from "./core/events.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { HealthProbe } from "./health.ts";
 import { createLayout, type Layout } from "./layout.ts";
@@ -48,6 +49,8 @@ export type Deps = {
   edge: EdgeConfig;
   /** Sites are <label>.<baseDomain>; custom domains must not collide with them. */
   baseDomain: string;
+  /** What happened, for notifications, metrics and monitors (issue 14). */
+  events: Events;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -107,6 +110,9 @@ export function createDeps(input: {
       throw new Error("no server is running to check");
     },
     queue: createEnvQueue(),
+    events: createEvents((err, name) =>
+      input.logger.error({ err, event: name }, "event listener failed"),
+    ),
   };
 }
 
