@@ -58,6 +58,9 @@ async function main(): Promise<void> {
   const stopCertificates = startCertificateScheduler(deps, { intervalMs: 60_000 });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     deps.probe = httpProbe(probeAddress(config.edge, config.host, info.port), config.baseDomain);
+    // monitors (issue 14): automatic ones reach the sites where the health checks do
+    deps.monitoring.setSite(probeAddress(config.edge, config.host, info.port));
+    deps.monitoring.start();
     logger.info(
       { host: info.address, port: info.port, dataDir: config.dataDir },
       `Berth is listening on http://${config.host}:${info.port} (sites at *.${config.baseDomain})`,
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     server.close();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
-    void Promise.all([deps.queue.idle(), stopCertificates()]).then(() => {
+    void Promise.all([deps.queue.idle(), stopCertificates(), deps.monitoring.stop()]).then(() => {
       db.$client.close();
       process.exit(0);
     });

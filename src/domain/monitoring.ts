@@ -154,3 +154,18 @@ export function incidentContext(
   if (build) parts.push(`${mins(startedAt - build.at)} after build ${build.id} (${build.status})`);
   return parts.length ? parts.join("; ") : null;
 }
+
+/** A monitor with the names of the service and environment it watches, if any. */
+export type MonitorRow = Monitor & { service: string | null; environment: string | null };
+
+export type CheckRecord = {
+  id: number;
+  monitorId: number;
+  at: number;
+  ok: boolean;
+  latencyMs: number;
+  code: number | null;
+  message: string;
+};
+
+export type IncidentRow = Incident & { monitorName: string };

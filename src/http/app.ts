@@ -5,6 +5,10 @@ import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { envMonitoringApi } from "./monitoring/env-monitoring-api.ts";
+import { incidentsApi } from "./monitoring/incidents-api.ts";
+import { monitorsApi } from "./monitoring/monitors-api.ts";
+import { monitoringPublicRoutes } from "./monitoring/public-routes.ts";
 import { authApi } from "./routes/auth-api.ts";
 import { authRoutes } from "./routes/auth-ui.ts";
 import { buildsApi } from "./routes/builds-api.ts";
@@ -55,6 +59,10 @@ export function createApp(h: HttpDeps): Hono<Env> {
   certificatesApi(api, h);
   authApi(api, h);
   settingsApi(api, h);
+  // monitoring and notifications (issue 14)
+  monitorsApi(api, h);
+  incidentsApi(api, h);
+  envMonitoringApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
@@ -75,6 +83,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   );
   systemRoutes(app);
   hookRoutes(app, h);
+  monitoringPublicRoutes(app, h);
   authRoutes(app, h, cookie);
   uiRoutes(app, h);
   app.notFound((c) =>

@@ -17,6 +17,8 @@ import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { HealthProbe } from "./health.ts";
 import { createLayout, type Layout } from "./layout.ts";
 import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
+import { createMonitoring, type Monitoring } from "./monitoring/index.ts";
+import type { Clock } from "./monitoring/scheduler.ts";
 import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
@@ -51,6 +53,7 @@ export type Deps = {
   baseDomain: string;
   /** What happened, for notifications, metrics and monitors (issue 14). */
   events: Events;
+  monitoring: Monitoring;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -85,7 +88,13 @@ export function createDeps(input: {
   secrets?: Secrets;
   edge?: EdgeConfig;
   baseDomain?: string;
+  publicUrl?: string;
+  autoMonitors?: boolean;
+  clock?: Clock;
 }): Deps {
+  const events = createEvents((err, name) =>
+    input.logger.error({ err, event: name }, "event listener failed"),
+  );
   return {
     ...input,
     // without a configured key (tests, tools), secrets live only as long as the process
@@ -110,9 +119,17 @@ export function createDeps(input: {
       throw new Error("no server is running to check");
     },
     queue: createEnvQueue(),
-    events: createEvents((err, name) =>
-      input.logger.error({ err, event: name }, "event listener failed"),
-    ),
+    // monitoring and notifications (issue 14)
+    events,
+    monitoring: createMonitoring({
+      db: input.db,
+      logger: input.logger,
+      events,
+      baseDomain: input.baseDomain ?? "localhost",
+      publicUrl: input.publicUrl,
+      autoMonitors: input.autoMonitors,
+      clock: input.clock,
+    }),
   };
 }
 
@@ -128,5 +145,7 @@ export function openDeps(config: Config, logger: Logger): Deps {
     secrets: createSecrets(loadSecretKey(config.dataDir, config.secretKey)),
     edge: config.edge,
     baseDomain: config.baseDomain,
+    publicUrl: config.publicUrl,
+    autoMonitors: config.autoMonitors,
   });
 }

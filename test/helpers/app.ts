@@ -12,6 +12,7 @@ import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createSetup, type Setup } from "../../src/services/auth/setup.ts";
 import { createDeps, type Deps } from "../../src/services/deps.ts";
 import { createLayout } from "../../src/services/layout.ts";
+import type { Clock } from "../../src/services/monitoring/scheduler.ts";
 
 export const testLimits: Limits = {
   maxBundleBytes: 5 * 1024 * 1024,
@@ -40,7 +41,13 @@ const OWNER_HASH = await hashPassword(OWNER_PASSWORD);
 
 /** The real app over a real SQLite file in a fresh temp dir. */
 export function createTestApp(
-  opts: { limits?: Partial<Limits>; retention?: number; noUsers?: boolean; edge?: EdgeConfig } = {},
+  opts: {
+    limits?: Partial<Limits>;
+    retention?: number;
+    noUsers?: boolean;
+    edge?: EdgeConfig;
+    clock?: Clock;
+  } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const layout = createLayout(dir);
@@ -52,6 +59,7 @@ export function createTestApp(
     defaultRetention: opts.retention ?? 10,
     logger: createLogger("silent"),
     edge: opts.edge,
+    clock: opts.clock,
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);

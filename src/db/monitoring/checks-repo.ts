@@ -10,10 +10,13 @@ export type StatRow = typeof monitorStats.$inferSelect;
 /** Raw checks and their roll-ups. Writes come in batches from the scheduler's writer. */
 export function createChecksRepo(db: Db) {
   return {
-    /** Inserts raw checks and folds them into the minute, hour and day roll-ups. */
-    insertBatch(tx: Db, checks: readonly NewCheck[]): void {
+    /**
+     * Inserts raw checks and folds them into the minute, hour and day roll-ups. Called in
+     * the caller's transaction (`_tx`), on the same connection, through prepared statements.
+     */
+    insertBatch(_tx: Db, checks: readonly NewCheck[]): void {
       if (checks.length === 0) return;
-      const raw = tx.$client.prepare(
+      const raw = db.$client.prepare(
         "insert into monitor_checks (monitor_id, at, ok, latency_ms, code, message) values (?, ?, ?, ?, ?, ?)",
       );
       for (const c of checks)
@@ -44,7 +47,7 @@ export function createChecksRepo(db: Db) {
           }
         }
       }
-      const up = tx.$client.prepare(
+      const up = db.$client.prepare(
         `insert into monitor_stats (monitor_id, grain, bucket, up, down, latency_sum, latency_min, latency_max)
          values (?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (monitor_id, grain, bucket) do update set

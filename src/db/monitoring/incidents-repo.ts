@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import type { Incident, MaintenanceWindow } from "../../domain/monitoring.ts";
+import type { Incident, IncidentRow, MaintenanceWindow } from "../../domain/monitoring.ts";
 import type { Db } from "../client.ts";
 import { builds, deployments, incidents, maintenanceWindows, monitors } from "../schema.ts";
 
-export type IncidentRow = Incident & { monitorName: string };
+export type { IncidentRow };
 
 export function createIncidentsRepo(db: Db) {
   return {

@@ -1,13 +1,11 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { Monitor, MonitorStatus } from "../../domain/monitoring.ts";
+import type { Monitor, MonitorRow, MonitorStatus } from "../../domain/monitoring.ts";
 import type { Db } from "../client.ts";
 import { environmentMonitoring, environments, monitors, services } from "../schema.ts";
 
 export type NewMonitor = typeof monitors.$inferInsert;
+export type { MonitorRow };
 export type MonitorPatch = Partial<Omit<NewMonitor, "id" | "createdAt">>;
-
-/** A monitor with the names of the service and environment it watches, if any. */
-export type MonitorRow = Monitor & { service: string | null; environment: string | null };
 
 export type EnvMonitoring = {
   autoMonitor: boolean;

@@ -17,7 +17,12 @@ export function isPublic(path: string): boolean {
     path === "/setup" ||
     path.startsWith("/assets/") ||
     // deploy hooks authenticate each delivery by the service's webhook secret
-    path.startsWith("/hooks/")
+    path.startsWith("/hooks/") ||
+    // monitoring (issue 14): a push URL's token is its secret; badges decide per
+    // environment (public, badge token, or can()); /metrics checks its own bearer or key
+    path.startsWith("/push/") ||
+    path.startsWith("/badges/") ||
+    path === "/metrics"
   );
 }
 

@@ -129,8 +129,9 @@ export function createScheduler(input: {
   }
 
   function pushResult(e: Entry, at: number): CheckResult {
+    // Healthchecks' rule: one period plus a grace (here the fast interval) of silence
     const quiet = at - e.lastPushAt;
-    const ok = quiet <= e.m.intervalS * 1000;
+    const ok = quiet <= (e.m.intervalS + e.m.fastIntervalS) * 1000;
     return {
       ok,
       latencyMs: 0,

@@ -1,0 +1,51 @@
+import { KEEP_MS, percentile } from "../../domain/monitoring.ts";
+import type { MonitoringRepos } from "./repos.ts";
+
+const DAY = 86_400_000;
+
+export type Uptime = { h24: number | null; d7: number | null; d30: number | null };
+export type Summary = { uptime: Uptime; p50Ms: number | null; p95Ms: number | null };
+
+const ratio = (t: { up: number; down: number } | undefined) =>
+  t && t.up + t.down > 0 ? Math.round((t.up / (t.up + t.down)) * 100_000) / 1000 : null;
+
+/** Uptime of many monitors at once: 24 h from minute roll-ups, 7 d and 30 d from hours. */
+export function uptimes(repos: MonitoringRepos, now: number, ids?: number[]): Map<number, Uptime> {
+  const h24 = repos.checks.totals("minute", now - KEEP_MS.minute, ids);
+  const d7 = repos.checks.totals("hour", now - 7 * DAY, ids);
+  const d30 = repos.checks.totals("hour", now - 30 * DAY, ids);
+  const out = new Map<number, Uptime>();
+  for (const id of new Set([...h24.keys(), ...d7.keys(), ...d30.keys()]))
+    out.set(id, { h24: ratio(h24.get(id)), d7: ratio(d7.get(id)), d30: ratio(d30.get(id)) });
+  return out;
+}
+
+/** One monitor's uptime and response-time percentiles over the raw 24 h. */
+export function summary(repos: MonitoringRepos, id: number, now: number): Summary {
+  const lat = repos.checks.latencies(id, now - KEEP_MS.raw);
+  return {
+    uptime: uptimes(repos, now, [id]).get(id) ?? { h24: null, d7: null, d30: null },
+    p50Ms: percentile(lat, 50),
+    p95Ms: percentile(lat, 95),
+  };
+}
+
+/** Per-minute buckets of the last hours for every monitor: uptime bars and sparklines. */
+export function recentBuckets(
+  repos: MonitoringRepos,
+  now: number,
+  hours: number,
+): Map<number, { bucket: number; up: number; down: number; avgMs: number }[]> {
+  const out = new Map<number, { bucket: number; up: number; down: number; avgMs: number }[]>();
+  for (const s of repos.checks.allSeries("minute", now - hours * 3_600_000)) {
+    const list = out.get(s.monitorId) ?? [];
+    list.push({
+      bucket: s.bucket,
+      up: s.up,
+      down: s.down,
+      avgMs: Math.round(s.latencySum / Math.max(1, s.up + s.down)),
+    });
+    out.set(s.monitorId, list);
+  }
+  return out;
+}
