@@ -11,6 +11,7 @@ import { startCertificateScheduler } from "./services/certificate-scheduler.ts";
 import { openDeps } from "./services/deps.ts";
 import { syncEdge } from "./services/edge.ts";
 import { httpProbe, probeAddress } from "./services/health.ts";
+import { deliverTask } from "./services/notify/deliver.ts";
 import { recoverInterrupted } from "./services/recovery.ts";
 
 async function main(): Promise<void> {
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     logger.warn({ builds: cutBuilds }, "marked builds cut off by a stop as interrupted");
   const workers = startWorkers({
     tasks: deps.repos.tasks,
+    kinds: ["build"],
     handlers: {
       build: (task, signal) => runBuild(deps, task.subjectId, signal, { baseEnv: config.childEnv }),
     },
@@ -42,6 +44,15 @@ async function main(): Promise<void> {
     logger,
   });
   deps.workers = workers;
+  // notifications (issue 14): their own small pool, so a slow endpoint never holds up a build
+  const notifyWorkers = startWorkers({
+    tasks: deps.repos.tasks,
+    handlers: { notify: (task) => deliverTask(deps.notify, task) },
+    kinds: ["notify"],
+    concurrency: 4,
+    logger,
+  });
+  deps.notify.setPoke(() => notifyWorkers.poke());
   // nginx mode: vhosts follow the database (a new template, environments made meanwhile)
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
@@ -77,6 +88,7 @@ async function main(): Promise<void> {
     server.close();
     // running builds are cancelled (their process groups stopped) before the database closes
     await workers.stop();
+    await notifyWorkers.stop();
     void Promise.all([deps.queue.idle(), stopCertificates(), deps.monitoring.stop()]).then(() => {
       db.$client.close();
       process.exit(0);

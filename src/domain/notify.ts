@@ -67,3 +67,33 @@ export function isPrivateAddress(ip: string): boolean {
     low.startsWith("ff")
   );
 }
+
+export type Channel = {
+  id: number;
+  name: string;
+  kind: ChannelKind;
+  config: Record<string, string | number | boolean>;
+  /** Ciphertext of the channel's secrets (URL, signing secret, password). */
+  secret: string;
+  createdAt: number;
+};
+
+export type Rule = {
+  id: number;
+  channelId: number;
+  event: NotifyEvent;
+  service: string | null;
+  createdAt: number;
+};
+
+export type Delivery = {
+  id: number;
+  channelId: number;
+  event: string;
+  payload: unknown;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+};

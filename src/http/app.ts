@@ -9,6 +9,7 @@ import { envMonitoringApi } from "./monitoring/env-monitoring-api.ts";
 import { incidentsApi } from "./monitoring/incidents-api.ts";
 import { monitorsApi } from "./monitoring/monitors-api.ts";
 import { monitoringPublicRoutes } from "./monitoring/public-routes.ts";
+import { channelsApi } from "./notify/channels-api.ts";
 import { authApi } from "./routes/auth-api.ts";
 import { authRoutes } from "./routes/auth-ui.ts";
 import { buildsApi } from "./routes/builds-api.ts";
@@ -63,6 +64,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   monitorsApi(api, h);
   incidentsApi(api, h);
   envMonitoringApi(api, h);
+  channelsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );

@@ -19,6 +19,7 @@ import { createLayout, type Layout } from "./layout.ts";
 import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
 import { createMonitoring, type Monitoring } from "./monitoring/index.ts";
 import type { Clock } from "./monitoring/scheduler.ts";
+import { createNotify, type Notify } from "./notify/index.ts";
 import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
@@ -54,6 +55,7 @@ export type Deps = {
   /** What happened, for notifications, metrics and monitors (issue 14). */
   events: Events;
   monitoring: Monitoring;
+  notify: Notify;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -91,14 +93,18 @@ export function createDeps(input: {
   publicUrl?: string;
   autoMonitors?: boolean;
   clock?: Clock;
+  notifyAllowPrivate?: boolean;
+  smtpCa?: string;
 }): Deps {
   const events = createEvents((err, name) =>
     input.logger.error({ err, event: name }, "event listener failed"),
   );
+  const secrets = input.secrets ?? createSecrets(randomBytes(32));
+  const tasks = createTasksRepo(input.db);
   return {
     ...input,
     // without a configured key (tests, tools), secrets live only as long as the process
-    secrets: input.secrets ?? createSecrets(randomBytes(32)),
+    secrets,
     edge: input.edge ?? embeddedEdge,
     baseDomain: input.baseDomain ?? "localhost",
     repos: {
@@ -108,7 +114,7 @@ export function createDeps(input: {
       users: createUsersRepo(input.db),
       audit: createAuditRepo(input.db),
       builds: createBuildsRepo(input.db),
-      tasks: createTasksRepo(input.db),
+      tasks,
       settings: createSettingsRepo(input.db),
       domains: createDomainsRepo(input.db),
     },
@@ -130,6 +136,15 @@ export function createDeps(input: {
       autoMonitors: input.autoMonitors,
       clock: input.clock,
     }),
+    notify: createNotify({
+      db: input.db,
+      events,
+      secrets,
+      tasks,
+      logger: input.logger,
+      allowPrivate: input.notifyAllowPrivate,
+      smtpCa: input.smtpCa,
+    }),
   };
 }
 
@@ -147,5 +162,6 @@ export function openDeps(config: Config, logger: Logger): Deps {
     baseDomain: config.baseDomain,
     publicUrl: config.publicUrl,
     autoMonitors: config.autoMonitors,
+    notifyAllowPrivate: config.notifyAllowPrivate,
   });
 }

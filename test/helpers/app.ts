@@ -47,6 +47,8 @@ export function createTestApp(
     noUsers?: boolean;
     edge?: EdgeConfig;
     clock?: Clock;
+    notifyAllowPrivate?: boolean;
+    smtpCa?: string;
   } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
@@ -60,6 +62,8 @@ export function createTestApp(
     logger: createLogger("silent"),
     edge: opts.edge,
     clock: opts.clock,
+    notifyAllowPrivate: opts.notifyAllowPrivate,
+    smtpCa: opts.smtpCa,
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);
