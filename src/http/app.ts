@@ -7,9 +7,12 @@ import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { envMonitoringApi } from "./monitoring/env-monitoring-api.ts";
 import { incidentsApi } from "./monitoring/incidents-api.ts";
+import { countRequests, metricsRoute } from "./monitoring/metrics-route.ts";
 import { monitorsApi } from "./monitoring/monitors-api.ts";
+import { monitorsUi } from "./monitoring/monitors-ui.ts";
 import { monitoringPublicRoutes } from "./monitoring/public-routes.ts";
 import { channelsApi } from "./notify/channels-api.ts";
+import { channelsUi } from "./notify/channels-ui.ts";
 import { authApi } from "./routes/auth-api.ts";
 import { authRoutes } from "./routes/auth-ui.ts";
 import { buildsApi } from "./routes/builds-api.ts";
@@ -34,6 +37,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
     await next();
   });
   app.use("*", requestLog(logger));
+  app.use("*", countRequests(h.deps.metrics));
   app.onError((err, c) => toErrorResponse(err, c, c.get("log") ?? logger));
   const cookie = sessionCookie(h.publicUrl);
   app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
@@ -86,7 +90,10 @@ export function createApp(h: HttpDeps): Hono<Env> {
   systemRoutes(app);
   hookRoutes(app, h);
   monitoringPublicRoutes(app, h);
+  metricsRoute(app, h);
   authRoutes(app, h, cookie);
+  monitorsUi(app, h);
+  channelsUi(app, h);
   uiRoutes(app, h);
   app.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),

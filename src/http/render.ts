@@ -86,6 +86,7 @@ export function render(
           users: can(p, "users.manage"),
           audit: can(p, "audit.read"),
           settings: can(p, "settings.manage"),
+          notifications: can(p, "notifications.manage"),
         }
       : null;
   return c.html(renderView(name, { viewer, ...view.ctx }), view.status ?? 200);

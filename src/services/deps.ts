@@ -13,6 +13,7 @@ import { createTasksRepo } from "../db/tasks-repo.ts";
 import { createUsersRepo } from "../db/users-repo.ts";
 import type { Logger } from "../log.ts";
 import { createEvents, type Events } from "./core/events.ts";
+import { createMetrics, type Metrics } from "./core/metrics.ts";
 import { createEnvQueue, type EnvQueue } from "./env-queue.ts";
 import type { HealthProbe } from "./health.ts";
 import { createLayout, type Layout } from "./layout.ts";
@@ -56,6 +57,7 @@ export type Deps = {
   events: Events;
   monitoring: Monitoring;
   notify: Notify;
+  metrics: Metrics;
 };
 
 export type BuildEvent = { type: "line"; id: number } | { type: "end"; status: string };
@@ -95,13 +97,14 @@ export function createDeps(input: {
   clock?: Clock;
   notifyAllowPrivate?: boolean;
   smtpCa?: string;
+  metricsToken?: string | null;
 }): Deps {
   const events = createEvents((err, name) =>
     input.logger.error({ err, event: name }, "event listener failed"),
   );
   const secrets = input.secrets ?? createSecrets(randomBytes(32));
   const tasks = createTasksRepo(input.db);
-  return {
+  const deps: Omit<Deps, "metrics"> = {
     ...input,
     // without a configured key (tests, tools), secrets live only as long as the process
     secrets,
@@ -146,6 +149,15 @@ export function createDeps(input: {
       smtpCa: input.smtpCa,
     }),
   };
+  const metrics = createMetrics({
+    events,
+    queueDepth: () => tasks.depth(),
+    liveReleases: () => deps.repos.environments.listAll().filter((e) => e.liveDeploymentId).length,
+    monitors: () => deps.monitoring.scheduler.states(),
+    onNotification: (fn) => deps.notify.onOutcome(fn),
+    token: input.metricsToken,
+  });
+  return { ...deps, metrics };
 }
 
 /** Opens the data directory a configuration names: database (migrated), layout, keys. */
@@ -163,5 +175,6 @@ export function openDeps(config: Config, logger: Logger): Deps {
     publicUrl: config.publicUrl,
     autoMonitors: config.autoMonitors,
     notifyAllowPrivate: config.notifyAllowPrivate,
+    metricsToken: config.metricsToken,
   });
 }

@@ -49,6 +49,7 @@ export function createTestApp(
     clock?: Clock;
     notifyAllowPrivate?: boolean;
     smtpCa?: string;
+    metricsToken?: string;
   } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
@@ -64,6 +65,8 @@ export function createTestApp(
     clock: opts.clock,
     notifyAllowPrivate: opts.notifyAllowPrivate,
     smtpCa: opts.smtpCa,
+    metricsToken: opts.metricsToken,
+    publicUrl: "http://localhost:8080",
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);

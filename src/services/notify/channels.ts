@@ -43,7 +43,7 @@ function shape(
       throw unprocessable("invalid_field", "An email channel needs the SMTP host.", "host");
     if (!i.from || !EMAIL.test(i.from))
       throw unprocessable("invalid_field", "from must be an email address.", "from");
-    if (!i.to || !i.to.split(",").every((a) => EMAIL.test(a.trim())))
+    if (!i.to?.split(",").every((a) => EMAIL.test(a.trim())))
       throw unprocessable(
         "invalid_field",
         "to must be one or more email addresses, comma-separated.",

@@ -1,0 +1,176 @@
+import { Hono } from "hono";
+import { DomainError } from "../../domain/errors.ts";
+import type { MonitorRow } from "../../domain/monitoring.ts";
+import { can, type Principal } from "../../domain/permissions.ts";
+import {
+  createMonitor,
+  monitorDetail,
+  monitorService,
+  setPaused,
+} from "../../services/monitoring/monitors.ts";
+import { recentBuckets, uptimes } from "../../services/monitoring/stats.ts";
+import type { Env, HttpDeps } from "../context.ts";
+import { statusFor } from "../errors.ts";
+import { guard } from "../middleware/access.ts";
+import { render } from "../render.ts";
+import { afterChange, attempt, type FieldErrors, readForm } from "../routes/ui-shared.ts";
+import { sparkline, uptimeBars } from "./charts.ts";
+import { seesMonitor } from "./incidents-api.ts";
+import { presentIncident } from "./present.ts";
+
+type Form = { values: Record<string, string>; errors: FieldErrors };
+const emptyForm: Form = { values: { kind: "http", interval: "60" }, errors: {} };
+
+const num = (s: string | undefined) => (s ? Number(s) : undefined);
+
+/** The monitors pages: list with uptime bars and sparklines, one monitor, incidents. */
+export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
+  const { deps } = h;
+  const ui = new Hono<Env>();
+  ui.onError((err, c) => {
+    if (!(err instanceof DomainError)) throw err;
+    const status = statusFor(err);
+    return render(c, {
+      page: "pages/error.njk",
+      partial: "partials/_error.njk",
+      ctx: {
+        status,
+        message: err.message,
+        title: status === 404 ? "Not found" : "Something went wrong",
+      },
+      status,
+    });
+  });
+  const visible = (p: Principal) =>
+    deps.monitoring.repos.monitors.list().filter((m) => seesMonitor(p, m.service));
+  const mayWrite = (p: Principal | null, service: string | null) =>
+    Boolean(p && can(p, "monitors.write", service ?? ""));
+
+  const listPage = (
+    c: Parameters<typeof render>[0],
+    form: Form = emptyForm,
+    status: 200 | 422 = 200,
+  ) => {
+    const p = c.get("principal") as Principal;
+    const now = deps.monitoring.clock.now();
+    const up = uptimes(deps.monitoring.repos, now);
+    const buckets = recentBuckets(deps.monitoring.repos, now, 24);
+    const live = new Map(deps.monitoring.scheduler.states().map((s) => [s.id, s]));
+    const monitors = visible(p).map((m: MonitorRow) => ({
+      ...m,
+      status: live.get(m.id)?.status ?? m.status,
+      latencyMs: live.get(m.id)?.latencyMs ?? null,
+      uptime: up.get(m.id)?.h24 ?? null,
+      bars: uptimeBars(buckets.get(m.id), now),
+      spark: sparkline(buckets.get(m.id)),
+    }));
+    return render(c, {
+      page: "pages/monitoring/index.njk",
+      partial: "partials/monitoring/_list.njk",
+      ctx: {
+        title: "Monitors",
+        nav: "monitors",
+        monitors,
+        form,
+        canCreate: can(p, "monitors.write"),
+      },
+      status,
+    });
+  };
+
+  ui.get("/monitors", guard("monitors.read"), (c) => listPage(c));
+
+  ui.post("/monitors", guard("monitors.write"), async (c) => {
+    const f = await readForm(c);
+    const p = c.get("principal") as Principal;
+    const result = await attempt(() => {
+      if (!mayWrite(p, f.service || null))
+        throw new DomainError("forbidden", "forbidden", "You may not add monitors there.");
+      return createMonitor(deps, {
+        name: f.name || f.url || f.host || "monitor",
+        kind: (f.kind as "http") ?? "http",
+        url: f.url || null,
+        host: f.host || null,
+        port: num(f.port) ?? null,
+        service: f.service || null,
+        environment: f.environment || null,
+        interval: num(f.interval),
+        keyword: f.keyword || null,
+      });
+    });
+    if (!result.ok) return listPage(c, { values: f, errors: result.errors }, 422);
+    return afterChange(c, `/monitors/${result.value.monitor.id}`, () => listPage(c));
+  });
+
+  const ofMonitor = (c: { req: { param: (k: string) => string | undefined } }) =>
+    monitorService(deps, Number(c.req.param("id")));
+
+  ui.get("/monitors/:id{[0-9]+}", guard("monitors.read", ofMonitor), (c) => {
+    const id = Number(c.req.param("id"));
+    const d = monitorDetail(deps, id);
+    const now = deps.monitoring.clock.now();
+    const buckets = recentBuckets(deps.monitoring.repos, now, 24).get(id);
+    return render(c, {
+      page: "pages/monitoring/show.njk",
+      partial: "partials/monitoring/_detail.njk",
+      ctx: {
+        title: d.monitor.name,
+        nav: "monitors",
+        m: d.monitor,
+        uptime: d.uptime,
+        p50: d.p50Ms,
+        p95: d.p95Ms,
+        bars: uptimeBars(buckets, now),
+        spark: sparkline(buckets, 600, 60, 240),
+        checks: deps.monitoring.repos.checks.recent(id, 50),
+        incidents: deps.monitoring.repos.incidents
+          .list({ monitorIds: [id], limit: 20 })
+          .map(presentIncident),
+        canWrite: mayWrite(c.get("principal"), d.monitor.service),
+      },
+    });
+  });
+
+  for (const action of ["pause", "resume"] as const)
+    ui.post(`/monitors/:id{[0-9]+}/${action}`, guard("monitors.write", ofMonitor), (c) => {
+      const id = Number(c.req.param("id"));
+      setPaused(deps, id, action === "pause");
+      return c.redirect(`/monitors/${id}`, 303);
+    });
+
+  ui.get("/incidents", guard("monitors.read"), (c) => {
+    const p = c.get("principal") as Principal;
+    const ids = visible(p).map((m) => m.id);
+    return render(c, {
+      page: "pages/monitoring/incidents.njk",
+      partial: "partials/monitoring/_incidents.njk",
+      ctx: {
+        title: "Incidents",
+        nav: "monitors",
+        incidents: deps.monitoring.repos.incidents
+          .list({ monitorIds: ids, limit: 200 })
+          .map(presentIncident),
+      },
+    });
+  });
+  app.route("/", ui);
+}
+
+/** The small card on each environment page: its monitor's status and last day. */
+export function envMonitorCard(h: HttpDeps, environmentId: number) {
+  const { deps } = h;
+  const m = deps.monitoring.repos.monitors.forEnvironment(environmentId)[0];
+  if (!m) return { envMonitor: null };
+  const now = deps.monitoring.clock.now();
+  const buckets = recentBuckets(deps.monitoring.repos, now, 24).get(m.id);
+  return {
+    envMonitor: {
+      id: m.id,
+      name: m.name,
+      status: deps.monitoring.scheduler.state(m.id)?.status ?? m.status,
+      uptime: uptimes(deps.monitoring.repos, now, [m.id]).get(m.id)?.h24 ?? null,
+      bars: uptimeBars(buckets, now),
+      spark: sparkline(buckets),
+    },
+  };
+}
