@@ -34,6 +34,9 @@ async function main(): Promise<void> {
   const cutBuilds = await recoverBuilds(deps);
   if (cutBuilds > 0)
     logger.warn({ builds: cutBuilds }, "marked builds cut off by a stop as interrupted");
+  const requeued = deps.notify.recover();
+  if (requeued > 0)
+    logger.warn({ deliveries: requeued }, "queued notifications cut off by a stop again");
   const workers = startWorkers({
     tasks: deps.repos.tasks,
     kinds: ["build"],

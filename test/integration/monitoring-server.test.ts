@@ -22,7 +22,11 @@ const json = (body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -53,15 +57,22 @@ describe("a real server: deploy, monitor, break, notify", () => {
     server = await startServer(dir, { BERTH_NOTIFY_ALLOW_PRIVATE: "on" });
     const s = server;
     await s.api("/services", json({ name: "site", environments: ["production"] }));
-    const ch = (await (await s.api("/notification-channels", json({ name: "ops", kind: "webhook", url: hook.url }))).json()) as {
+    const ch = (await (
+      await s.api("/notification-channels", json({ name: "ops", kind: "webhook", url: hook.url }))
+    ).json()) as {
       id: number;
       signingSecret: string;
     };
-    expect((await s.api("/notification-rules", json({ channelId: ch.id, event: "monitor.down" }))).status).toBe(201);
+    expect(
+      (await s.api("/notification-rules", json({ channelId: ch.id, event: "monitor.down" })))
+        .status,
+    ).toBe(201);
 
     const first = await deploy(s, { "index.html": "<h1>hello</h1>" });
     const monitor = await until("the automatic monitor", async () => {
-      const list = (await (await s.api("/monitors")).json()) as { items: { id: number; auto: boolean }[] };
+      const list = (await (await s.api("/monitors")).json()) as {
+        items: { id: number; auto: boolean }[];
+      };
       return list.items.find((m) => m.auto);
     });
     const patch = await s.api(`/monitors/${monitor.id}`, {
@@ -78,7 +89,10 @@ describe("a real server: deploy, monitor, break, notify", () => {
     // a release without an index page: / answers 404 from now on
     const broken = await deploy(s, { "other.html": "no index here" });
     const got = await hook.next(1, 20_000);
-    const event = new Webhook(ch.signingSecret).verify(got.body, got.headers as Record<string, string>) as {
+    const event = new Webhook(ch.signingSecret).verify(
+      got.body,
+      got.headers as Record<string, string>,
+    ) as {
       type: string;
       data: { text: string; incidentId: string; context: string };
     };
@@ -87,13 +101,21 @@ describe("a real server: deploy, monitor, break, notify", () => {
     expect(event.data.context).toContain(`after deployment ${broken} went live`);
 
     const incidents = await until("the incident row", async () => {
-      const r = (await (await s.api("/incidents")).json()) as { items: { id: string; deploymentId: string; endedAt: string | null }[] };
+      const r = (await (await s.api("/incidents")).json()) as {
+        items: { id: string; deploymentId: string; endedAt: string | null }[];
+      };
       return r.items.length ? r.items : undefined;
     });
-    expect(incidents[0]).toMatchObject({ id: event.data.incidentId, deploymentId: broken, endedAt: null });
+    expect(incidents[0]).toMatchObject({
+      id: event.data.incidentId,
+      deploymentId: broken,
+      endedAt: null,
+    });
     expect(first).not.toBe(broken);
 
-    const checks = (await (await s.api(`/monitors/${monitor.id}/checks`)).json()) as { items: { ok: boolean }[] };
+    const checks = (await (await s.api(`/monitors/${monitor.id}/checks`)).json()) as {
+      items: { ok: boolean }[];
+    };
     expect(checks.items.some((c) => c.ok)).toBe(true);
     expect(checks.items.some((c) => !c.ok)).toBe(true);
   }, 60_000);

@@ -196,6 +196,33 @@ describe("notification channels", () => {
   });
 });
 
+describe("a stop in the middle of a delivery", () => {
+  it("queues the delivery again at start-up", async () => {
+    t = createTestApp();
+    const ch = await channel(t, {
+      name: "x",
+      kind: "discord",
+      url: "https://discord.example.com/api/webhooks/1/x",
+    });
+    const [id] = t.deps.notify.queue([ch.id], {
+      event: "test",
+      title: "t",
+      text: "x",
+      service: null,
+      environment: null,
+      at: Date.now(),
+      data: {},
+    });
+    const task = t.deps.repos.tasks.claim("dead-process", 10_000, Date.now(), ["notify"]);
+    t.deps.repos.tasks.finish(task?.id as number, "interrupted"); // what start-up does to running tasks
+    expect(t.deps.notify.recover()).toBe(1);
+    expect(t.deps.notify.recover()).toBe(0);
+    expect(t.deps.repos.tasks.claim("next", 10_000, Date.now(), ["notify"])?.subjectId).toBe(
+      String(id),
+    );
+  });
+});
+
 describe("bad input", () => {
   it("answers 422 with the field and stores nothing", async () => {
     t = createTestApp();

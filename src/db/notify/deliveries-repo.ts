@@ -26,6 +26,17 @@ export function createDeliveriesRepo(db: Db) {
     ): void {
       tx.update(notifyDeliveries).set(patch).where(eq(notifyDeliveries.id, id)).run();
     },
+    /** Unfinished deliveries with no queued task (their attempt was cut off by a stop). */
+    orphaned(): number[] {
+      return db.$client
+        .prepare(
+          `select d.id from notify_deliveries d where d.status in ('queued', 'retrying')
+             and not exists (select 1 from tasks t where t.kind = 'notify'
+               and t.subject_id = cast(d.id as text) and t.status in ('queued', 'running'))`,
+        )
+        .pluck()
+        .all() as number[];
+    },
     forChannel(channelId: number, limit: number): Delivery[] {
       return db
         .select()

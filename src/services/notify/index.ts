@@ -81,6 +81,15 @@ export function createNotify(o: NotifyOptions) {
     repos,
     options: o,
     queue,
+    /** At start-up: deliveries whose attempt a stop cut off are queued again. */
+    recover(): number {
+      const ids = repos.deliveries.orphaned();
+      if (ids.length)
+        writeTx(o.db, (tx) => {
+          for (const id of ids) o.tasks.enqueue(tx, "notify", String(id));
+        });
+      return ids.length;
+    },
     setPoke(fn: () => void) {
       poke = fn;
     },
