@@ -92,6 +92,18 @@ describe("monitors API", () => {
     expect(siteMonitor).toBeGreaterThan(0);
   });
 
+  it("shows the monitor on the monitors page and on its environment's page", async () => {
+    const list = await (await t.request("/monitors")).text();
+    expect(list).toContain("a/production");
+    expect(list).toContain('class="uptime-bars"');
+    const env = await (await t.request("/services/a/environments/production")).text();
+    expect(env).toContain('id="env-monitor"');
+    expect(env).toContain(`/monitors/${siteMonitor}`);
+    const page = await t.request(`/monitors/${siteMonitor}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Uptime 30 d");
+  });
+
   it("answers 422 for bad input and stores nothing", async () => {
     const before = t.deps.monitoring.repos.monitors.list().length;
     const bad: [Record<string, unknown>, string][] = [
