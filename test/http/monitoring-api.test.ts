@@ -152,6 +152,17 @@ describe("monitors API", () => {
   });
 });
 
+describe("channels page", () => {
+  it("queues a test message from the send-test button and lists the delivery", async () => {
+    const res = await t.request(`/notifications/${channelId}/test`, { method: "POST" });
+    expect(res.status).toBe(303);
+    const page = await (await t.request(res.headers.get("location") ?? "")).text();
+    expect(page).toContain("Test message queued");
+    expect(page).toMatch(/<td>test<\/td>/);
+    expect(page).not.toContain("hooks.example.com/x");
+  });
+});
+
 describe("/metrics", () => {
   it("exposes berth_ metrics in the Prometheus text format to a metrics key or the token", async () => {
     expect((await t.anon("/metrics")).status).toBe(401);

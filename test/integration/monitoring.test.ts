@@ -152,6 +152,49 @@ describe("monitors against servers that go up and down", () => {
   });
 });
 
+describe("triggers and test routes", () => {
+  it("goes fast after a build starts for the service, and back to normal once healthy", async () => {
+    const clock = manualClock();
+    t = createTestApp({ clock });
+    await t.json("/api/v1/services", "POST", { name: "shop" });
+    const site = await flakyHttp();
+    const { monitor } = createMonitor(t.deps, {
+      name: "shop",
+      kind: "http",
+      url: site.url,
+      service: "shop",
+    });
+    const s = t.deps.monitoring.scheduler;
+    await step(t, clock, 0);
+    expect(s.state(monitor.id)?.nextAt).toBe(clock.now() + 60_000);
+    t.deps.events.emit("build.started", { service: "shop", buildId: "b1" });
+    expect(s.state(monitor.id)).toMatchObject({ suspect: true, nextAt: clock.now() + 10_000 });
+    await step(t, clock, 10_000);
+    // healthy again: the suspicion ends and the normal interval returns
+    expect(s.state(monitor.id)).toMatchObject({ suspect: false, nextAt: clock.now() + 60_000 });
+    await site.close();
+  });
+
+  it("records a test route's pass or fail with the start of its answer", async () => {
+    const clock = manualClock();
+    t = createTestApp({ clock });
+    const site = await flakyHttp();
+    const { monitor } = createMonitor(t.deps, {
+      name: "tests",
+      kind: "test",
+      url: site.url,
+      failuresBeforeDown: 1,
+    });
+    await step(t, clock, 0);
+    site.down();
+    await step(t, clock, 60_000);
+    const [failed, passed] = t.deps.monitoring.repos.checks.recent(monitor.id, 2);
+    expect(passed).toMatchObject({ ok: true, message: "passed: all systems ok" });
+    expect(failed).toMatchObject({ ok: false, code: 503, message: "failed with 503: unavailable" });
+    await site.close();
+  });
+});
+
 describe("roll-ups and retention with an injected clock", () => {
   it("keeps minute, hour and day buckets, computes uptime, and prunes by age", async () => {
     const clock = manualClock(Date.UTC(2026, 0, 1, 0, 0, 0));
