@@ -88,6 +88,23 @@ async function main() {
     const berthCpu = cpuMs(berth.pid).own - cpu0;
     const wall = performance.now() - t0;
     const to = Date.now();
+    // the pages Uptime Kuma's users find stuck at a few hundred monitors: timed with all 2,000
+    const timed = async (p: string) => {
+      const times: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < 5; i++) {
+        const s0 = performance.now();
+        const res = await fetch(`${berth.url}${p}`, {
+          headers: { authorization: `Bearer ${berth.key}` },
+        });
+        bytes = (await res.arrayBuffer()).byteLength;
+        if (res.status !== 200) throw new Error(`${p}: ${res.status}`);
+        times.push(performance.now() - s0);
+      }
+      return { ms: percentile(times, 50), kib: Math.round(bytes / 1024) };
+    };
+    const page = await timed("/monitors");
+    const list = await timed("/api/v1/monitors");
     await berth.stop();
 
     process.stderr.write(`reference loop for ${MINUTES} min...\n`);
@@ -147,6 +164,9 @@ async function main() {
       intervalS: INTERVAL,
       windowMin: MINUTES,
       checks: drift.length,
+      monitorsPageMs: Number(fmt(page.ms, 0)),
+      monitorsPageKiB: page.kib,
+      monitorsApiMs: Number(fmt(list.ms, 0)),
       failedChecks: failed,
       cpuPctOf2Cores: Number(fmt(cpuShare * 100, 2)),
       referenceCpuPctOf2Cores: Number(fmt(refShare * 100, 2)),

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { forbidden } from "../../domain/errors.ts";
-import { can, canSeeService } from "../../domain/permissions.ts";
+import { can } from "../../domain/permissions.ts";
 import {
   createMonitor,
   deleteMonitor,
@@ -15,6 +15,7 @@ import { uptimes } from "../../services/monitoring/stats.ts";
 import type { Api, Env, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
 import { errors, json } from "../schemas.ts";
+import { seesMonitor } from "./incidents-api.ts";
 import { presentCheck, presentMonitor } from "./present.ts";
 import {
   CheckSchema,
@@ -51,12 +52,7 @@ export function monitorsApi(app: Api, h: HttpDeps): void {
       const p = c.get("principal");
       const rows = deps.monitoring.repos.monitors
         .list()
-        .filter(
-          (m) =>
-            p &&
-            canSeeService(p, m.service ?? "") &&
-            (m.service !== null || (p.services === null && !p.keyService)),
-        );
+        .filter((m) => p && seesMonitor(p, m.service));
       const up = uptimes(deps.monitoring.repos, deps.monitoring.clock.now());
       const live = new Map(deps.monitoring.scheduler.states().map((s) => [s.id, s.status]));
       return c.json({

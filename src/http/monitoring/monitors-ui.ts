@@ -22,6 +22,9 @@ type Form = { values: Record<string, string>; errors: FieldErrors };
 const emptyForm: Form = { values: { kind: "http", interval: "60" }, errors: {} };
 
 const num = (s: string | undefined) => (s ? Number(s) : undefined);
+const PAGE = 200;
+const ORDER: Record<string, number> = { down: 0, pending: 1, up: 2, paused: 3 };
+const rank = (status: string) => ORDER[status] ?? 4;
 
 /** The monitors pages: list with uptime bars and sparklines, one monitor, incidents. */
 export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
@@ -52,11 +55,18 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
     status: 200 | 422 = 200,
   ) => {
     const p = c.get("principal") as Principal;
+    const pageNo = Math.max(1, Number(c.req.query("page")) || 1);
     const now = deps.monitoring.clock.now();
     const up = uptimes(deps.monitoring.repos, now);
     const buckets = recentBuckets(deps.monitoring.repos, now, 24);
     const live = new Map(deps.monitoring.scheduler.states().map((s) => [s.id, s]));
-    const monitors = visible(p).map((m: MonitorRow) => ({
+    // down first, then the rest by id; PAGE at a time so thousands stay quick
+    const all = visible(p).sort(
+      (a, b) =>
+        rank(live.get(a.id)?.status ?? a.status) - rank(live.get(b.id)?.status ?? b.status) ||
+        a.id - b.id,
+    );
+    const monitors = all.slice((pageNo - 1) * PAGE, pageNo * PAGE).map((m: MonitorRow) => ({
       ...m,
       status: live.get(m.id)?.status ?? m.status,
       latencyMs: live.get(m.id)?.latencyMs ?? null,
@@ -109,7 +119,7 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
     const id = Number(c.req.param("id"));
     const d = monitorDetail(deps, id);
     const now = deps.monitoring.clock.now();
-    const buckets = recentBuckets(deps.monitoring.repos, now, 24).get(id);
+    const buckets = recentBuckets(deps.monitoring.repos, now, 24, id).get(id);
     return render(c, {
       page: "pages/monitoring/show.njk",
       partial: "partials/monitoring/_detail.njk",
@@ -120,7 +130,7 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
         uptime: d.uptime,
         p50: d.p50Ms,
         p95: d.p95Ms,
-        bars: uptimeBars(buckets, now),
+        bars: uptimeBars(buckets, now, 24, 96, 384),
         spark: sparkline(buckets, 600, 60, 240),
         checks: deps.monitoring.repos.checks.recent(id, 50),
         incidents: deps.monitoring.repos.incidents
@@ -162,7 +172,7 @@ export function envMonitorCard(h: HttpDeps, environmentId: number) {
   const m = deps.monitoring.repos.monitors.forEnvironment(environmentId)[0];
   if (!m) return { envMonitor: null };
   const now = deps.monitoring.clock.now();
-  const buckets = recentBuckets(deps.monitoring.repos, now, 24).get(m.id);
+  const buckets = recentBuckets(deps.monitoring.repos, now, 24, m.id).get(m.id);
   return {
     envMonitor: {
       id: m.id,
@@ -170,7 +180,7 @@ export function envMonitorCard(h: HttpDeps, environmentId: number) {
       status: deps.monitoring.scheduler.state(m.id)?.status ?? m.status,
       uptime: uptimes(deps.monitoring.repos, now, [m.id]).get(m.id)?.h24 ?? null,
       bars: uptimeBars(buckets, now),
-      spark: sparkline(buckets),
+      spark: sparkline(buckets, 120, 24, 60),
     },
   };
 }

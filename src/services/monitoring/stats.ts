@@ -30,14 +30,23 @@ export function summary(repos: MonitoringRepos, id: number, now: number): Summar
   };
 }
 
-/** Per-minute buckets of the last hours for every monitor: uptime bars and sparklines. */
+/**
+ * Buckets of the last hours for uptime bars and sparklines: hour rows for every monitor
+ * (24 a monitor: the list stays light with thousands), minute rows for one.
+ */
 export function recentBuckets(
   repos: MonitoringRepos,
   now: number,
   hours: number,
+  monitorId?: number,
 ): Map<number, { bucket: number; up: number; down: number; avgMs: number }[]> {
   const out = new Map<number, { bucket: number; up: number; down: number; avgMs: number }[]>();
-  for (const s of repos.checks.allSeries("minute", now - hours * 3_600_000)) {
+  const from = now - hours * 3_600_000;
+  const rows =
+    monitorId === undefined
+      ? repos.checks.allSeries("hour", from - 3_600_000)
+      : repos.checks.series(monitorId, "minute", from);
+  for (const s of rows) {
     const list = out.get(s.monitorId) ?? [];
     list.push({
       bucket: s.bucket,
