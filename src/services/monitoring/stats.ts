@@ -9,11 +9,25 @@ export type Summary = { uptime: Uptime; p50Ms: number | null; p95Ms: number | nu
 const ratio = (t: { up: number; down: number } | undefined) =>
   t && t.up + t.down > 0 ? Math.round((t.up / (t.up + t.down)) * 100_000) / 1000 : null;
 
-/** Uptime of many monitors at once: 24 h from minute roll-ups, 7 d and 30 d from hours. */
+/**
+ * Uptime of monitors. For a few (a monitor's page): 24 h from minute roll-ups, 7 d and
+ * 30 d from hours, exact to the minute or hour. For all of them (the list), coarser rows
+ * keep the cost flat with thousands: 24 h from hours (the current hour and the 24 before
+ * it), 7 d and 30 d from days (whole UTC days, today included).
+ */
 export function uptimes(repos: MonitoringRepos, now: number, ids?: number[]): Map<number, Uptime> {
-  const h24 = repos.checks.totals("minute", now - KEEP_MS.minute, ids);
-  const d7 = repos.checks.totals("hour", now - 7 * DAY, ids);
-  const d30 = repos.checks.totals("hour", now - 30 * DAY, ids);
+  const few = ids !== undefined && ids.length <= 50;
+  const hour = now - (now % 3_600_000);
+  const day = now - (now % DAY);
+  const h24 = few
+    ? repos.checks.totals("minute", now - KEEP_MS.minute, ids)
+    : repos.checks.totals("hour", hour - DAY, ids);
+  const d7 = few
+    ? repos.checks.totals("hour", now - 7 * DAY, ids)
+    : repos.checks.totals("day", day - 6 * DAY, ids);
+  const d30 = few
+    ? repos.checks.totals("hour", now - 30 * DAY, ids)
+    : repos.checks.totals("day", day - 29 * DAY, ids);
   const out = new Map<number, Uptime>();
   for (const id of new Set([...h24.keys(), ...d7.keys(), ...d30.keys()]))
     out.set(id, { h24: ratio(h24.get(id)), d7: ratio(d7.get(id)), d30: ratio(d30.get(id)) });
