@@ -49,9 +49,8 @@ export function uptimeBars(
   };
 }
 
-/** A response-time sparkline over the last minutes: SVG polyline points in a 120×24 box. */
-export function sparkline(buckets: Bucket[] | undefined, width = 120, height = 24, last = 48) {
-  const values = (buckets ?? []).slice(-last).map((b) => b.avgMs);
+/** A response-time sparkline: SVG polyline points in a width×height box, oldest first. */
+export function sparkline(values: number[], width = 120, height = 24) {
   if (values.length < 2) return { points: "", max: values[0] ?? null };
   const max = Math.max(...values, 1);
   const step = width / (values.length - 1);

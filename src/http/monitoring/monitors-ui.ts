@@ -44,6 +44,11 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
       status,
     });
   });
+  const lastLatencies = (id: number, n: number) =>
+    deps.monitoring.repos.checks
+      .recent(id, n)
+      .map((c) => c.latencyMs)
+      .reverse();
   const visible = (p: Principal) =>
     deps.monitoring.repos.monitors.list().filter((m) => seesMonitor(p, m.service));
   const mayWrite = (p: Principal | null, service: string | null) =>
@@ -72,7 +77,8 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
       latencyMs: live.get(m.id)?.latencyMs ?? null,
       uptime: up.get(m.id)?.h24 ?? null,
       bars: uptimeBars(buckets.get(m.id), now),
-      spark: sparkline(buckets.get(m.id)),
+      // the last 30 checks: only for the rows of this page
+      spark: sparkline(lastLatencies(m.id, 30)),
     }));
     return render(c, {
       page: "pages/monitoring/index.njk",
@@ -131,7 +137,7 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
         p50: d.p50Ms,
         p95: d.p95Ms,
         bars: uptimeBars(buckets, now, 24, 96, 384),
-        spark: sparkline(buckets, 600, 60, 240),
+        spark: sparkline(lastLatencies(id, 200), 600, 60),
         checks: deps.monitoring.repos.checks.recent(id, 50),
         incidents: deps.monitoring.repos.incidents
           .list({ monitorIds: [id], limit: 20 })
@@ -180,7 +186,12 @@ export function envMonitorCard(h: HttpDeps, environmentId: number) {
       status: deps.monitoring.scheduler.state(m.id)?.status ?? m.status,
       uptime: uptimes(deps.monitoring.repos, now, [m.id]).get(m.id)?.h24 ?? null,
       bars: uptimeBars(buckets, now),
-      spark: sparkline(buckets, 120, 24, 60),
+      spark: sparkline(
+        deps.monitoring.repos.checks
+          .recent(m.id, 30)
+          .map((c) => c.latencyMs)
+          .reverse(),
+      ),
     },
   };
 }
