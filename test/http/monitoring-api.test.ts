@@ -104,6 +104,25 @@ describe("monitors API", () => {
     expect(await page.text()).toContain("Uptime 30 d");
   });
 
+  it("shows a push monitor's URL once when it is made from the page", async () => {
+    const res = await t.request("/monitors", {
+      method: "POST",
+      body: new URLSearchParams({ name: "nightly", kind: "push", interval: "3600" }),
+    });
+    expect(res.status).toBe(200);
+    const url = /(http:\/\/localhost:8080\/push\/[A-Za-z0-9_-]+)/.exec(await res.text())?.[1] ?? "";
+    expect(url).not.toBe("");
+    expect(
+      (await t.anon(url.replace("http://localhost:8080", ""), { method: "POST" })).status,
+    ).toBe(200);
+    const bad = await t.request("/monitors", {
+      method: "POST",
+      body: new URLSearchParams({ name: "x", kind: "http", url: "nope" }),
+    });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("url must be an absolute http(s) URL.");
+  });
+
   it("answers 422 for bad input and stores nothing", async () => {
     const before = t.deps.monitoring.repos.monitors.list().length;
     const bad: [Record<string, unknown>, string][] = [

@@ -115,14 +115,16 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
       });
     });
     if (!result.ok) return listPage(c, { values: f, errors: result.errors }, 422);
-    return afterChange(c, `/monitors/${result.value.monitor.id}`, () => listPage(c));
+    const { monitor, pushToken } = result.value;
+    // a push monitor's secret URL is shown this once, never put in a redirect
+    if (pushToken) return detailPage(c, monitor.id, `${h.publicUrl}/push/${pushToken}`);
+    return afterChange(c, `/monitors/${monitor.id}`, () => listPage(c));
   });
 
   const ofMonitor = (c: { req: { param: (k: string) => string | undefined } }) =>
     monitorService(deps, Number(c.req.param("id")));
 
-  ui.get("/monitors/:id{[0-9]+}", guard("monitors.read", ofMonitor), (c) => {
-    const id = Number(c.req.param("id"));
+  const detailPage = (c: Parameters<typeof render>[0], id: number, pushUrl?: string) => {
     const d = monitorDetail(deps, id);
     const now = deps.monitoring.clock.now();
     const buckets = recentBuckets(deps.monitoring.repos, now, 24, id).get(id);
@@ -143,9 +145,13 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
           .list({ monitorIds: [id], limit: 20 })
           .map(presentIncident),
         canWrite: mayWrite(c.get("principal"), d.monitor.service),
+        pushUrl,
       },
     });
-  });
+  };
+  ui.get("/monitors/:id{[0-9]+}", guard("monitors.read", ofMonitor), (c) =>
+    detailPage(c, Number(c.req.param("id"))),
+  );
 
   for (const action of ["pause", "resume"] as const)
     ui.post(`/monitors/:id{[0-9]+}/${action}`, guard("monitors.write", ofMonitor), (c) => {
