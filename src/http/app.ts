@@ -5,6 +5,7 @@ import { errorBody, toErrorResponse } from "./errors.ts";
 import { auditTrail, csrfGuard, requireSignIn } from "./middleware/access.ts";
 import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { requestLog } from "./middleware/request-log.ts";
+import { envMonitoringUi } from "./monitoring/env-card.ts";
 import { envMonitoringApi } from "./monitoring/env-monitoring-api.ts";
 import { incidentsApi } from "./monitoring/incidents-api.ts";
 import { countRequests, metricsRoute } from "./monitoring/metrics-route.ts";
@@ -93,6 +94,7 @@ export function createApp(h: HttpDeps): Hono<Env> {
   metricsRoute(app, h);
   authRoutes(app, h, cookie);
   monitorsUi(app, h);
+  envMonitoringUi(app, h);
   channelsUi(app, h);
   uiRoutes(app, h);
   app.notFound((c) =>

@@ -99,6 +99,23 @@ describe("monitors API", () => {
     const env = await (await t.request("/services/a/environments/production")).text();
     expect(env).toContain('id="env-monitor"');
     expect(env).toContain(`/monitors/${siteMonitor}`);
+    expect(env).toContain("/badges/a/production/status.svg?token=");
+    expect(env).toContain('action="/services/a/environments/production/monitoring"');
+    // the card's form: a viewer may not, an owner switches badges public and back
+    const form = (key: string | null, on: boolean) =>
+      t.anon("/services/a/environments/production/monitoring", {
+        method: "POST",
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+        body: new URLSearchParams(
+          on ? { autoMonitor: "on", badgesPublic: "on" } : { autoMonitor: "on" },
+        ),
+      });
+    expect((await form(keyFor("viewer"), true)).status).toBe(403);
+    expect((await form(t.key, true)).status).toBe(303);
+    expect(await (await t.request("/services/a/environments/production")).text()).not.toContain(
+      "status.svg?token=",
+    );
+    expect((await form(t.key, false)).status).toBe(303);
     const page = await t.request(`/monitors/${siteMonitor}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Uptime 30 d");
@@ -343,6 +360,13 @@ describe("permissions of every new route", () => {
       ["owner", "viewer", "deployer", "limitedA"],
     ],
     ["channels page", "GET", () => "/notifications", undefined, ["owner"]],
+    [
+      "env monitoring form",
+      "POST",
+      () => "/services/b/environments/production/monitoring",
+      undefined,
+      [],
+    ],
   ];
   const everyone: Who[] = ["owner", "viewer", "deployer", "limitedA", "metrics", "anon"];
   for (const [name, method, path, body, may] of routes) {

@@ -177,27 +177,3 @@ export function monitorsUi(app: Hono<Env>, h: HttpDeps): void {
   });
   app.route("/", ui);
 }
-
-/** The small card on each environment page: its monitor's status and last day. */
-export function envMonitorCard(h: HttpDeps, environmentId: number) {
-  const { deps } = h;
-  const m = deps.monitoring.repos.monitors.forEnvironment(environmentId)[0];
-  if (!m) return { envMonitor: null };
-  const now = deps.monitoring.clock.now();
-  const buckets = recentBuckets(deps.monitoring.repos, now, 24, m.id).get(m.id);
-  return {
-    envMonitor: {
-      id: m.id,
-      name: m.name,
-      status: deps.monitoring.scheduler.state(m.id)?.status ?? m.status,
-      uptime: uptimes(deps.monitoring.repos, now, [m.id]).get(m.id)?.h24 ?? null,
-      bars: uptimeBars(buckets, now),
-      spark: sparkline(
-        deps.monitoring.repos.checks
-          .recent(m.id, 30)
-          .map((c) => c.latencyMs)
-          .reverse(),
-      ),
-    },
-  };
-}

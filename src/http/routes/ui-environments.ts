@@ -8,7 +8,7 @@ import { rollback } from "../../services/rollback.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
-import { envMonitorCard } from "../monitoring/monitors-ui.ts";
+import { envMonitorCard } from "../monitoring/env-card.ts";
 import { render } from "../render.ts";
 import { receiveUpload } from "../upload.ts";
 import { type DomainForm, domainsContext, type EnvPage } from "./ui-domains.ts";
@@ -79,7 +79,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
         events: deps.repos.environments.events(environment.id, ACTIVITY_MAX),
         ...domainsContext(deps, environment.id, opts.domainForm),
         healthForm: opts.healthForm ?? healthValues(environment),
-        ...envMonitorCard(h, environment.id), // the monitor card (issue 14)
+        ...envMonitorCard(h, service.name, environment.name, environment.id), // issue 14
         settings: opts.settings ?? {
           values: {
             retention: String(environment.retention),
