@@ -144,6 +144,17 @@ const schema = z.object({
   BERTH_REPORT_RATE_PER_MINUTE: count("BERTH_REPORT_RATE_PER_MINUTE", 1, 6000),
   BERTH_REPORT_RETENTION_DAYS: count("BERTH_REPORT_RETENTION_DAYS", 1, 30),
   BERTH_REPORT_EVENTS_PER_GROUP: count("BERTH_REPORT_EVENTS_PER_GROUP", 1, 100),
+  // monitoring, notifications and metrics (issue 14)
+  BERTH_AUTO_MONITORS: z
+    .enum(["on", "off"], { error: "BERTH_AUTO_MONITORS must be on or off" })
+    .default("on"),
+  BERTH_METRICS_TOKEN: z
+    .string()
+    .min(16, "BERTH_METRICS_TOKEN must be at least 16 characters")
+    .optional(),
+  BERTH_NOTIFY_ALLOW_PRIVATE: z
+    .enum(["on", "off"], { error: "BERTH_NOTIFY_ALLOW_PRIVATE must be on or off" })
+    .default("off"),
 });
 
 /** Splits a configured command into argv: whitespace-separated words, never a shell. */
@@ -183,6 +194,12 @@ export type Config = Readonly<{
     retentionDays: number;
     eventsPerGroup: number;
   }>;
+  /** An HTTP monitor for every live environment (each can switch its own off). */
+  autoMonitors: boolean;
+  /** A bearer token Prometheus may send to /metrics instead of an API key. */
+  metricsToken: string | null;
+  /** Notifications may go to loopback and private addresses (an admin's choice). */
+  notifyAllowPrivate: boolean;
 }>;
 
 export class ConfigError extends Error {}
@@ -256,6 +273,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         caFile: v.BERTH_ACME_CA_FILE ?? null,
       }),
     }),
+    autoMonitors: v.BERTH_AUTO_MONITORS === "on",
+    metricsToken: v.BERTH_METRICS_TOKEN ?? null,
+    notifyAllowPrivate: v.BERTH_NOTIFY_ALLOW_PRIVATE === "on",
     limits: Object.freeze({
       maxBundleBytes: v.BERTH_MAX_BUNDLE_BYTES,
       maxEntries: v.BERTH_MAX_ENTRIES,

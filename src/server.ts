@@ -18,6 +18,7 @@ import { syncEdge } from "./services/edge/edge.ts";
 import { executeRun } from "./services/jobs/execute.ts";
 import { recoverJobs } from "./services/jobs/recover.ts";
 import { startScheduler } from "./services/jobs/scheduler.ts";
+import { deliverTask } from "./services/notify/deliver.ts";
 import { httpProbe, probeAddress } from "./services/releases/health.ts";
 import { recoverInterrupted } from "./services/releases/recovery.ts";
 import { createReports, startReportRetention } from "./services/reports/core.ts";
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
   const cutBuilds = await recoverBuilds(deps);
   if (cutBuilds > 0)
     logger.warn({ builds: cutBuilds }, "marked builds cut off by a stop as interrupted");
+  const requeued = deps.notify.recover();
+  if (requeued > 0)
+    logger.warn({ deliveries: requeued }, "queued notifications cut off by a stop again");
   const workers = startWorkers({
     tasks: deps.repos.tasks,
     handlers: {
@@ -61,6 +65,14 @@ async function main(): Promise<void> {
     logger,
   });
   deps.workers = workers;
+  // notifications: their own small pool, so a slow endpoint never holds up a build
+  const notifyWorkers = startWorkers({
+    tasks: deps.repos.tasks,
+    handlers: { notify: (task) => deliverTask(deps.notify, task) },
+    concurrency: 4,
+    logger,
+  });
+  deps.notify.setPoke(() => notifyWorkers.poke());
   // jobs: their own workers on the same durable queue, in the sandbox, and the scheduler
   deps.jobs.baseEnv = {
     ...deps.jobs.baseEnv,
@@ -105,6 +117,9 @@ async function main(): Promise<void> {
   const stopCertificates = startCertificateScheduler(deps, { intervalMs: 60_000 });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     deps.probe = httpProbe(probeAddress(config.edge, config.host, info.port), config.baseDomain);
+    // automatic monitors reach the sites where the health checks do
+    deps.monitoring.setSite(probeAddress(config.edge, config.host, info.port));
+    deps.monitoring.start();
     logger.info(
       { host: info.address, port: info.port, dataDir: config.dataDir },
       `Berth is listening on http://${config.host}:${info.port} (sites at *.${config.baseDomain})`,
@@ -123,8 +138,13 @@ async function main(): Promise<void> {
     stopDashboard();
     // running builds are cancelled (their process groups stopped) before the database closes
     scheduler.stop();
-    await Promise.all([workers.stop(), jobWorkers.stop()]);
-    void Promise.all([deps.queue.idle(), stopCertificates(), stopCheckpoints()]).then(() => {
+    await Promise.all([workers.stop(), jobWorkers.stop(), notifyWorkers.stop()]);
+    void Promise.all([
+      deps.queue.idle(),
+      stopCertificates(),
+      stopCheckpoints(),
+      deps.monitoring.stop(),
+    ]).then(() => {
       db.$client.close();
       process.exit(0);
     });

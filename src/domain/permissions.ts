@@ -5,7 +5,7 @@
 export const ROLES = ["owner", "admin", "deployer", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
-export const SCOPES = ["read", "deploy", "write", "admin", "report"] as const;
+export const SCOPES = ["read", "deploy", "write", "admin", "report", "metrics"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const PERMISSIONS = [
@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   "jobs.run", // start, cancel, pause, resume and rerun runs
   "jobs.write", // create, change and delete jobs; pause schedules
   "templates.write", // script templates: code that runs on the server
+  "monitors.read", // monitors, checks, incidents, badges
+  "monitors.write", // create, change, pause and delete monitors and maintenance windows
+  "notifications.manage", // channels, rules and their deliveries
+  "metrics.read", // /metrics
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,12 +41,13 @@ const byRole: Record<Role, readonly Permission[]> = {
     "errors.triage",
     "jobs.read",
     "jobs.run",
+    "monitors.read",
   ],
-  viewer: ["services.read", "jobs.read"],
+  viewer: ["services.read", "jobs.read", "monitors.read"],
 };
 
 const byScope: Record<Scope, readonly Permission[]> = {
-  read: ["services.read", "jobs.read"],
+  read: ["services.read", "jobs.read", "monitors.read"],
   deploy: [
     "services.read",
     "deployments.create",
@@ -50,6 +55,7 @@ const byScope: Record<Scope, readonly Permission[]> = {
     "errors.triage",
     "jobs.read",
     "jobs.run",
+    "monitors.read",
   ],
   write: [
     "services.read",
@@ -60,10 +66,14 @@ const byScope: Record<Scope, readonly Permission[]> = {
     "jobs.read",
     "jobs.run",
     "jobs.write",
+    "monitors.read",
+    "monitors.write",
   ],
   admin: PERMISSIONS,
   // an app's key: it may post error reports and nothing else
   report: ["reports.create"],
+  // Prometheus: it may read /metrics and nothing else
+  metrics: ["metrics.read"],
 };
 
 /** Permissions that concern one service, and so obey a service limit. */
@@ -74,6 +84,8 @@ const serviceBound: ReadonlySet<Permission> = new Set([
   "rollbacks.create",
   "reports.create",
   "errors.triage",
+  "monitors.read",
+  "monitors.write",
 ]);
 
 export type Principal = {

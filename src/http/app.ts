@@ -29,6 +29,15 @@ import { authenticate, sessionCookie } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { requestLog } from "./middleware/request-log.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { envMonitoringUi } from "./monitoring/env-card.ts";
+import { envMonitoringApi } from "./monitoring/env-monitoring-api.ts";
+import { incidentsApi } from "./monitoring/incidents-api.ts";
+import { countRequests, metricsRoute } from "./monitoring/metrics-route.ts";
+import { monitorsApi } from "./monitoring/monitors-api.ts";
+import { monitorsUi } from "./monitoring/monitors-ui.ts";
+import { monitoringPublicRoutes } from "./monitoring/public-routes.ts";
+import { channelsApi } from "./notify/channels-api.ts";
+import { channelsUi } from "./notify/channels-ui.ts";
 import { deploymentsApi } from "./releases/deployments-api.ts";
 import { servicesApi } from "./releases/services-api.ts";
 import { reportIngestRoutes } from "./reports/ingest-routes.ts";
@@ -69,6 +78,7 @@ export function createApp(given: HttpDeps): Hono<Env> {
   // request log, sign-in and the audit trail (an event is not an action worth a row)
   reportIngestRoutes(app, reports);
   app.use("*", requestLog(logger));
+  app.use("*", countRequests(h.deps.metrics));
   const cookie = sessionCookie(h.publicUrl);
   app.use("*", authenticate(h.deps, cookie, h.trustedProxies ?? []));
   app.use("*", requireSignIn());
@@ -105,6 +115,11 @@ export function createApp(given: HttpDeps): Hono<Env> {
   templatesApi(api, h);
   jobsApi(api, h);
   runsApi(api, h);
+  // monitoring and notifications
+  monitorsApi(api, h);
+  incidentsApi(api, h);
+  envMonitoringApi(api, h);
+  channelsApi(api, h);
   api.notFound((c) =>
     c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404),
   );
@@ -133,7 +148,12 @@ export function createApp(given: HttpDeps): Hono<Env> {
   });
   systemRoutes(app);
   hookRoutes(app, h);
+  monitoringPublicRoutes(app, h);
+  metricsRoute(app, h);
   authRoutes(app, h, cookie);
+  monitorsUi(app, h);
+  envMonitoringUi(app, h);
+  channelsUi(app, h);
   uiRoutes(app, h);
   app.notFound(
     (c) =>

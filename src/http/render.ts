@@ -93,6 +93,7 @@ export function render(
           audit: can(p, "audit.read"),
           settings: can(p, "settings.manage"),
           jobs: can(p, "jobs.read"),
+          notifications: can(p, "notifications.manage"),
         }
       : null;
   return c.html(renderView(name, { viewer, ...view.ctx }), view.status ?? 200);

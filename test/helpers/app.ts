@@ -13,6 +13,7 @@ import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createSetup, type Setup } from "../../src/services/auth/setup.ts";
 import { createDeps, type Deps } from "../../src/services/core/deps.ts";
 import { createLayout } from "../../src/services/core/layout.ts";
+import type { Clock } from "../../src/services/monitoring/scheduler.ts";
 
 export const testLimits: Limits = {
   maxBundleBytes: 5 * 1024 * 1024,
@@ -47,6 +48,10 @@ export function createTestApp(
     noUsers?: boolean;
     edge?: EdgeConfig;
     dnsLookup?: DnsLookup;
+    clock?: Clock;
+    notifyAllowPrivate?: boolean;
+    smtpCa?: string;
+    metricsToken?: string;
   } = {},
 ): TestApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
@@ -59,6 +64,11 @@ export function createTestApp(
     defaultRetention: opts.retention ?? 10,
     logger: createLogger("silent"),
     edge: opts.edge,
+    clock: opts.clock,
+    notifyAllowPrivate: opts.notifyAllowPrivate,
+    smtpCa: opts.smtpCa,
+    metricsToken: opts.metricsToken,
+    publicUrl: "http://localhost:8080",
   });
   const publicUrl = "http://localhost:8080";
   const setup = createSetup(deps);

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { writeTx } from "../client.ts";
 import { tasks } from "../schema/index.ts";
@@ -10,10 +10,10 @@ export type TaskEnd = "done" | "failed" | "cancelled" | "interrupted";
 /** The durable queue's table. Claiming is one IMMEDIATE transaction: no two workers win. */
 export function createTasksRepo(db: Db) {
   return {
-    enqueue(tx: Db, kind: TaskKind, subjectId: string, now = Date.now()): Task {
+    enqueue(tx: Db, kind: TaskKind, subjectId: string, now = Date.now(), runAfter?: number): Task {
       return tx
         .insert(tasks)
-        .values({ kind, subjectId, status: "queued", createdAt: now })
+        .values({ kind, subjectId, status: "queued", createdAt: now, runAfter: runAfter ?? null })
         .returning()
         .get();
     },
@@ -28,7 +28,14 @@ export function createTasksRepo(db: Db) {
         const next = tx
           .select()
           .from(tasks)
-          .where(and(eq(tasks.status, "queued"), inArray(tasks.kind, kinds)))
+          .where(
+            and(
+              eq(tasks.status, "queued"),
+              // a retry waits out its backoff
+              or(isNull(tasks.runAfter), lte(tasks.runAfter, now)),
+              inArray(tasks.kind, kinds),
+            ),
+          )
           .orderBy(asc(tasks.id))
           .get();
         if (!next) return undefined;
@@ -85,6 +92,15 @@ export function createTasksRepo(db: Db) {
         .select()
         .from(tasks)
         .where(and(eq(tasks.status, "running"), eq(tasks.kind, kind)))
+        .all();
+    },
+    /** Queued tasks by kind, for the queue-depth gauge. */
+    depth(): { kind: TaskKind; n: number }[] {
+      return db
+        .select({ kind: tasks.kind, n: count() })
+        .from(tasks)
+        .where(eq(tasks.status, "queued"))
+        .groupBy(tasks.kind)
         .all();
     },
     bySubject(kind: TaskKind, subjectId: string): Task | undefined {

@@ -17,13 +17,15 @@ export const tasks = sqliteTable(
   "tasks",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    kind: text("kind", { enum: ["build", "job"] }).notNull(),
+    kind: text("kind", { enum: ["build", "job", "notify"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     status: text("status", {
       enum: ["queued", "running", "done", "failed", "cancelled", "interrupted"],
     }).notNull(),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: integer("lease_expires_at"),
+    /** Not claimed before this time (a retry's backoff); null means at once. */
+    runAfter: integer("run_after"),
     attempts: integer("attempts").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     startedAt: integer("started_at"),

@@ -31,7 +31,12 @@ export function isPublic(path: string): boolean {
     // deploy hooks authenticate each delivery by the service's webhook secret
     path.startsWith("/hooks/") ||
     // Sentry SDKs authenticate each event by the service's DSN key
-    /^\/api\/\d+\/(envelope|store)\/$/.test(path)
+    /^\/api\/\d+\/(envelope|store)\/$/.test(path) ||
+    // monitoring: a push URL's token is its secret; badges decide per
+    // environment (public, badge token, or can()); /metrics checks its own bearer or key
+    path.startsWith("/push/") ||
+    path.startsWith("/badges/") ||
+    path === "/metrics"
   );
 }
 

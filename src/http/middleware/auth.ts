@@ -73,6 +73,8 @@ export function authenticate(
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       const found = m?.[1] ? authenticateKey(deps, m[1]) : null;
+      // /metrics may carry the configured Prometheus token instead: its route decides
+      if (!found && c.req.path === "/metrics") return next();
       if (!found) throw unauthenticated("The API key is not valid, revoked or expired.");
       c.set("principal", principalOf(found.user, found.key));
       c.set("user", found.user);

@@ -10,6 +10,7 @@ import type { Env, HttpDeps } from "../context.ts";
 import { type DomainForm, domainsContext, type EnvPage } from "../edge/domains-ui.ts";
 import { statusFor } from "../errors.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
+import { envMonitorCard } from "../monitoring/env-card.ts";
 import { render } from "../render.ts";
 import {
   abilities,
@@ -79,6 +80,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
         events: deps.repos.environments.events(environment.id, ACTIVITY_MAX),
         ...domainsContext(deps, environment.id, opts.domainForm),
         healthForm: opts.healthForm ?? healthValues(environment),
+        ...envMonitorCard(h, service.name, environment.name, environment.id), // issue 14
         settings: opts.settings ?? {
           values: {
             retention: String(environment.retention),

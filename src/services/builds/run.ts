@@ -67,6 +67,15 @@ export async function runBuild(
   const finish = (status: Build["status"], fields: Partial<Build> = {}) => {
     builds.update(buildId, { status, finishedAt: Date.now(), ...fields });
     deps.buildBus.publish(buildId, { type: "end", status });
+    // for notifications, metrics and monitors (services/core/events.ts)
+    const at = builds.byId(buildId);
+    deps.events.emit("build.finished", {
+      service: service?.name ?? "",
+      buildId,
+      status,
+      message: at?.errorMessage ?? null,
+      durationMs: at?.startedAt && at.finishedAt ? at.finishedAt - at.startedAt : null,
+    });
   };
   if (!service || !source) {
     log("The service or its git source is gone.", "error");
@@ -75,6 +84,7 @@ export async function runBuild(
   }
   const started = Date.now();
   builds.update(buildId, { status: "running", startedAt: started });
+  deps.events.emit("build.started", { service: service.name, buildId });
   const work = deps.layout.build(buildId);
   const dir = path.join(work, "src");
   try {

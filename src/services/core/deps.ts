@@ -22,9 +22,14 @@ import type { HealthProbe } from "../../domain/health-probe.ts";
 import type { Logger } from "../../log.ts";
 import { createJobsContext, type JobsContext } from "../jobs/context.ts";
 import { jobSandbox } from "../jobs/sandbox-bridge.ts";
+import { createMonitoring, type Monitoring } from "../monitoring/index.ts";
+import type { Clock } from "../monitoring/scheduler.ts";
+import { createNotify, type Notify } from "../notify/index.ts";
 import { createEnvQueue, type EnvQueue } from "../releases/env-queue.ts";
+import { createEvents, type Events } from "./events.ts";
 import { createLayout, type Layout } from "./layout.ts";
 import { createBus, createLogBus, type LogBus } from "./log-bus.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
 import { createSecrets, loadSecretKey, type Secrets } from "./secrets.ts";
 
 /** What the use cases need, built once in main.ts (or a test) and passed in. */
@@ -62,6 +67,11 @@ export type Deps = {
   sandbox: Sandbox;
   /** Script templates, jobs and their runs. */
   jobs: JobsContext;
+  /** What happened, for notifications, metrics and monitors. */
+  events: Events;
+  monitoring: Monitoring;
+  notify: Notify;
+  metrics: Metrics;
 };
 
 export type Repos = Deps["repos"];
@@ -111,15 +121,26 @@ export function createDeps(input: {
   edge?: EdgeConfig;
   baseDomain?: string;
   sandbox?: Sandbox;
+  publicUrl?: string;
+  autoMonitors?: boolean;
+  clock?: Clock;
+  notifyAllowPrivate?: boolean;
+  smtpCa?: string;
+  metricsToken?: string | null;
 }): Deps {
   const sandbox = input.sandbox ?? createSandbox({ mode: "on", limits: DEFAULT_LIMITS });
   const jobs = createJobsContext(input.db, input.layout.dataDir, input.layout.workDir);
   // job scripts run in the same sandbox as build commands
   jobs.sandbox = jobSandbox(sandbox, INSIDE_DIR);
-  return {
+  const events = createEvents((err, name) =>
+    input.logger.error({ err, event: name }, "event listener failed"),
+  );
+  // without a configured key (tests, tools), secrets live only as long as the process
+  const secrets = input.secrets ?? createSecrets(randomBytes(32));
+  const tasks = createTasksRepo(input.db);
+  const deps: Omit<Deps, "metrics"> = {
     ...input,
-    // without a configured key (tests, tools), secrets live only as long as the process
-    secrets: input.secrets ?? createSecrets(randomBytes(32)),
+    secrets,
     edge: input.edge ?? embeddedEdge,
     baseDomain: input.baseDomain ?? "localhost",
     sandbox,
@@ -130,7 +151,7 @@ export function createDeps(input: {
       users: createUsersRepo(input.db),
       audit: createAuditRepo(input.db),
       builds: createBuildsRepo(input.db),
-      tasks: createTasksRepo(input.db),
+      tasks,
       settings: createSettingsRepo(input.db),
       domains: createDomainsRepo(input.db),
       containers: createContainersRepo(input.db),
@@ -143,7 +164,35 @@ export function createDeps(input: {
     },
     queue: createEnvQueue(),
     jobs,
+    events,
+    monitoring: createMonitoring({
+      db: input.db,
+      logger: input.logger,
+      events,
+      baseDomain: input.baseDomain ?? "localhost",
+      publicUrl: input.publicUrl,
+      autoMonitors: input.autoMonitors,
+      clock: input.clock,
+    }),
+    notify: createNotify({
+      db: input.db,
+      events,
+      secrets,
+      tasks,
+      logger: input.logger,
+      allowPrivate: input.notifyAllowPrivate,
+      smtpCa: input.smtpCa,
+    }),
   };
+  const metrics = createMetrics({
+    events,
+    queueDepth: () => tasks.depth(),
+    liveReleases: () => deps.repos.environments.listAll().filter((e) => e.liveDeploymentId).length,
+    monitors: () => deps.monitoring.scheduler.states(),
+    onNotification: (fn) => deps.notify.onOutcome(fn),
+    token: input.metricsToken,
+  });
+  return { ...deps, metrics };
 }
 
 /** Opens the data directory a configuration names: database (migrated), layout, keys. */
@@ -159,5 +208,9 @@ export function openDeps(config: Config, logger: Logger): Deps {
     edge: config.edge,
     baseDomain: config.baseDomain,
     sandbox: createSandbox(config.sandbox),
+    publicUrl: config.publicUrl,
+    autoMonitors: config.autoMonitors,
+    notifyAllowPrivate: config.notifyAllowPrivate,
+    metricsToken: config.metricsToken,
   });
 }

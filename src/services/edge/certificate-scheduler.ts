@@ -27,7 +27,26 @@ export function startCertificateScheduler(
       // re-read: an earlier request in this tick, or the API, may have changed the row
       const fresh = repo.byId(domain.id);
       if (fresh && certificateDue(fresh, Date.now())) await requestCertificate(deps, fresh.id);
+      // notifications (issue 14): a certificate still close to expiry after its renewal try
+      const after = repo.byId(domain.id);
+      if (after?.certExpiresAt)
+        warnExpiring(after.hostname, after.environmentId, after.certExpiresAt);
     }
+  };
+  const warned = new Map<string, number>();
+  const warnExpiring = (host: string, environmentId: number, expiresAt: number) => {
+    const now = Date.now();
+    const daysLeft = Math.floor((expiresAt - now) / 86_400_000);
+    if (daysLeft > 14 || now - (warned.get(host) ?? 0) < 86_400_000) return;
+    warned.set(host, now);
+    const env = deps.repos.environments.byId(environmentId);
+    const service = env ? (deps.repos.services.byId(env.serviceId)?.name ?? null) : null;
+    deps.events.emit("certificate.expiring", {
+      host,
+      service,
+      environment: env?.name ?? null,
+      daysLeft,
+    });
   };
   const schedule = (delay: number) => {
     timer = setTimeout(() => {

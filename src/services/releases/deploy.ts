@@ -252,6 +252,13 @@ async function runPipeline(
       });
     });
     publishStatus(deps, id, "live", true);
+    // for notifications, metrics and monitors (services/core/events.ts)
+    deps.events.emit("deployment.live", {
+      service,
+      environment: env,
+      deploymentId: id,
+      durationMs: Date.now() - started,
+    });
   } catch (err) {
     await removeTree(unpacked).catch(() => undefined);
     if (swapped) await restoreLive(deps, service, env, d.environmentId, id);
@@ -307,6 +314,15 @@ function failDeployment(deps: ReleasesDeps, id: string, stage: string, err: unkn
     });
   });
   publishStatus(deps, id, "failed", true);
+  // for notifications and metrics (services/core/events.ts)
+  const where = deps.repos.environments.byId(d.environmentId);
+  deps.events.emit("deployment.failed", {
+    service: (where && deps.repos.services.byId(where.serviceId)?.name) ?? "",
+    environment: where?.name ?? "",
+    deploymentId: id,
+    message,
+    durationMs: d.startedAt ? Date.now() - d.startedAt : null,
+  });
 }
 
 export function publishStatus(

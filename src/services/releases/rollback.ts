@@ -75,6 +75,12 @@ export function rollback(
       return row;
     });
     if (liveId) publishStatus(deps, liveId, "superseded");
+    // for notifications and monitors (services/core/events.ts)
+    deps.events.emit("rollback", {
+      service: serviceName,
+      environment: envName,
+      deploymentId: target.id,
+    });
     return live;
   });
 }
