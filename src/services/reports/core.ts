@@ -25,6 +25,9 @@ export function createReports(
   const writer = createWriter({
     recordMany: groups.recordMany,
     changed(serviceId: number, res: Exclude<RecordResult, { duplicate: true }>) {
+      // an app that throws: its monitors check faster until it is healthy again
+      const service = deps.repos.services.byId(serviceId)?.name;
+      if (service) deps.events.emit("error.reported", { service });
       bus.publish("all", {
         serviceId,
         groupId: res.groupId,
