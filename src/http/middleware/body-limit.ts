@@ -38,14 +38,16 @@ function tooLarge(max: number, error?: BodyRoute["error"]): Response {
 export function bodyLimit(routes: readonly BodyRoute[]): MiddlewareHandler {
   return async (c, next) => {
     const request = c.req.raw;
-    if (NO_BODY.has(request.method) || !request.body) return next();
+    if (NO_BODY.has(request.method)) return next();
     const route = routes.find((r) => r.method === request.method && r.path.test(c.req.path));
     const max = route?.max ?? SMALL_BODY_MAX;
     const declared = request.headers.get("content-length");
     if (declared !== null && !request.headers.has("transfer-encoding")) {
       return Number(declared) > max ? tooLarge(max, route?.error) : next();
     }
-    if (route?.streamed) return next();
+    // a streamed route reads (and bounds) the request itself: touching `body` here would
+    // start a second reader of the socket
+    if (route?.streamed || !request.body) return next();
     const reader = request.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
