@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkerPool } from "../../src/queue/workers.ts";
+import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { type FakeKube, startFakeKube } from "../fakes/kubernetes/index.ts";
 import { createTestApp, type TestApp } from "../helpers/app.ts";
 import { ended, makeJob, startJobWorkers, waitRun } from "../helpers/jobs.ts";
@@ -65,7 +66,6 @@ describe("the board's panels", () => {
   it("keeps the job runs from a key limited to one service", async () => {
     const owner = t.deps.repos.users.byEmail("owner@example.com");
     if (!owner) throw new Error("no owner");
-    const { createApiKey } = await import("../../src/services/auth/api-keys.ts");
     const limited = createApiKey(t.deps, owner, { name: "s", scope: "read", service: "shop" });
     const res = await t.anon("/", { headers: { authorization: `Bearer ${limited.key}` } });
     expect(res.status).toBe(200);
@@ -114,9 +114,9 @@ describe("the board's panels", () => {
   it("marks an unreachable cluster without holding the page", async () => {
     const dead = fake.kubeconfig().replace(fake.url, "http://127.0.0.1:1");
     expect(dead).not.toContain(fake.url);
-    expect(
-      (await t.json("/api/v1/settings/kubernetes", "PUT", { kubeconfig: dead })).status,
-    ).toBe(200);
+    expect((await t.json("/api/v1/settings/kubernetes", "PUT", { kubeconfig: dead })).status).toBe(
+      200,
+    );
     // the first page after the change answers from no reading at all
     expect(rowOf(await home(), "board-shop-production")).toContain(">…<");
     const html = await homeUntil((h) => rowOf(h, "board-shop-production").includes("unreachable"));
