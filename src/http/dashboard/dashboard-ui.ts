@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { canSeeService } from "../../domain/permissions.ts";
+import { can, canSeeService } from "../../domain/permissions.ts";
 import type { Dashboard } from "../../services/dashboard/index.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
@@ -29,7 +29,11 @@ const pct = (used: number, total: number) => (total > 0 ? (used / total) * 100 :
 export function boardContext(c: Context<Env>, h: HttpDeps, d: Dashboard) {
   const p = c.get("principal");
   const query = boardQuery(c);
-  const board = d.board.read((name) => Boolean(p && canSeeService(p, name)), query);
+  const board = d.board.read(
+    (name) => Boolean(p && canSeeService(p, name)),
+    query,
+    (permission) => Boolean(p && can(p, permission)),
+  );
   const params = (page: number) => ({
     ...(query.q ? { q: query.q } : {}),
     ...(query.pageSize !== PAGE_SIZE ? { per: String(query.pageSize) } : {}),

@@ -11,6 +11,7 @@ import {
 } from "../../adapters/kubernetes/manifests.ts";
 import type { SnapshotRow } from "../../db/containers/containers-repo.ts";
 import { environmentLabel } from "../../domain/hosts.ts";
+import { berthRelease } from "../../domain/reports.ts";
 import type { ClusterSettings } from "./cluster.ts";
 import type { ContainersDeps } from "./deps.ts";
 import { decryptRegistry, decryptSecretEnv } from "./spec.ts";
@@ -54,7 +55,9 @@ export function manifestsFor(
     summary.push(`Secret ${pull} (registry credentials for ${registry.server})`);
   }
   const name = objectName(names.service, names.environment);
-  objects.push(deploymentManifest(target, { ...snap.spec, image }, secret, pull));
+  // error reports name the deployment they come from (docs/ERRORS.md); Berth's value wins
+  const env = { ...snap.spec.env, BERTH_RELEASE: berthRelease(snap.deploymentId, image) };
+  objects.push(deploymentManifest(target, { ...snap.spec, image, env }, secret, pull));
   objects.push(serviceManifest(target, snap.spec.port));
   objects.push(ingressManifest(target));
   summary.push(`Deployment ${name}`, `Service ${name}`, `Ingress ${name} (${hosts.join(", ")})`);

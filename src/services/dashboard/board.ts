@@ -1,6 +1,7 @@
 import { type BoardRepo, type BoardRow, createBoardRepo } from "../../db/dashboard/board-repo.ts";
+import type { Permission } from "../../domain/permissions.ts";
 import type { Deps } from "../core/deps.ts";
-import type { DashboardPanel, PanelCell } from "./panels.ts";
+import type { BoardList, DashboardPanel, ListItem, PanelCell } from "./panels.ts";
 
 export type BoardQuery = { q: string; page: number; pageSize: number };
 
@@ -16,6 +17,8 @@ export type BoardEntry = BoardRow & {
 export type Board = {
   rows: BoardEntry[];
   panels: { id: string; title: string }[];
+  /** The board's own lists the viewer may see (the last job runs). */
+  lists: { id: string; title: string; href: string; items: ListItem[] }[];
   page: number;
   pages: number;
   total: number;
@@ -42,13 +45,29 @@ function uploaders(repo: BoardRepo, rows: BoardRow[]): Map<string, string> {
   return out;
 }
 
-export function createBoard(deps: Deps, panels: readonly DashboardPanel[]) {
+export function createBoard(
+  deps: Deps,
+  panels: readonly DashboardPanel[],
+  lists: readonly BoardList[] = [],
+) {
   const repo = createBoardRepo(deps.db);
   const shown = panels.filter((p) => !p.placeholder);
   return {
-    version: () => repo.version(),
-    /** One page of the board, for the services `visible` lets through. */
-    read(visible: (service: string) => boolean, query: BoardQuery): Board {
+    version: () =>
+      [
+        repo.version(),
+        ...shown.map((p) => p.version?.() ?? ""),
+        ...lists.map((l) => l.version()),
+      ].join("|"),
+    /**
+     * One page of the board, for the services `visible` lets through, with the lists
+     * whose permission `may` grants.
+     */
+    read(
+      visible: (service: string) => boolean,
+      query: BoardQuery,
+      may: (permission: Permission) => boolean = () => false,
+    ): Board {
       const { ids, total } = repo.servicePage(
         visible,
         query.q,
@@ -70,6 +89,9 @@ export function createBoard(deps: Deps, panels: readonly DashboardPanel[]) {
       return {
         rows: entries,
         panels: shown.map((p) => ({ id: p.id, title: p.title })),
+        lists: lists
+          .filter((l) => may(l.permission))
+          .map((l) => ({ id: l.id, title: l.title, href: l.href, items: l.items() })),
         page: query.page,
         pages: Math.max(1, Math.ceil(total / query.pageSize)),
         total,

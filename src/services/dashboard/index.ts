@@ -6,11 +6,11 @@ import { createNginxLogReader } from "../usage/nginx-log.ts";
 import { createTraffic } from "../usage/traffic.ts";
 import { createBoard } from "./board.ts";
 import { createPulse } from "./pulse.ts";
-import { dashboardPanels } from "./registry.ts";
+import { dashboardLists, dashboardPanels } from "./registry.ts";
 
 /** The home page's parts: the board, its live cue, and the usage counters. */
 export function createDashboard(deps: Deps, reports: ReportsCore) {
-  const board = createBoard(deps, dashboardPanels(deps, reports));
+  const board = createBoard(deps, dashboardPanels(deps, reports), dashboardLists(deps));
   const pulse = createPulse(board.version);
   // an error report shows on the board at once, not at the next tick
   reports.feed.subscribe("all", () => pulse.poke());

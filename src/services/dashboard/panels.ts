@@ -1,3 +1,5 @@
+import type { Permission } from "../../domain/permissions.ts";
+
 /**
  * The home page's extra columns. Each capability that has something to say about an
  * environment (error reports here; monitors, jobs and containers next) provides one
@@ -8,6 +10,8 @@
 export type BoardKey = {
   serviceId: number;
   service: string;
+  /** The service's kind: "static" or "container". */
+  kind: string;
   environmentId: number;
   environment: string;
 };
@@ -31,6 +35,29 @@ export type DashboardPanel = {
   cells(rows: readonly BoardKey[]): Map<number, PanelCell>;
   /** A slot with nothing plugged in yet: the page leaves its column out. */
   placeholder?: boolean;
+  /**
+   * What the panel shows beyond the database rows the pulse reads (a cluster's state, say):
+   * a string that moves when its cells would. Asked once a second while anyone watches.
+   */
+  version?(): string;
+};
+
+/** One line of a board list: a status badge, a name, a time. */
+export type ListItem = { status: string; text: string; href: string; at: number | null };
+
+/**
+ * A small list of the board's own, for what belongs to no service (the last job runs):
+ * shown beside the table to viewers holding its permission.
+ */
+export type BoardList = {
+  id: string;
+  title: string;
+  /** Where its "all" link goes. */
+  href: string;
+  permission: Permission;
+  items(): ListItem[];
+  /** As for a panel: moves when its items would. */
+  version(): string;
 };
 
 /** A slot that shows where a capability not yet built will plug in. */

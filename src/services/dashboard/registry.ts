@@ -1,21 +1,21 @@
 import type { Deps } from "../core/deps.ts";
 import type { ReportsCore } from "../reports/core.ts";
 import { errorsPanel } from "./errors-panel.ts";
-import { type DashboardPanel, emptySlot } from "./panels.ts";
+import { jobRunsList } from "./jobs-list.ts";
+import { type BoardList, type DashboardPanel, emptySlot } from "./panels.ts";
+import { podsPanel } from "./pods-panel.ts";
 
 /**
  * Every column the home page shows beyond what's live and the last build, in order.
- * At merge, replace each empty slot with its capability's panel:
+ * At merge, replace the empty slot with its capability's panel:
  *   monitors   → up/down and a 24 h uptime bar (PanelCell.svg from uptimeBar)
- *   jobs       → the last job runs
- *   pods       → container pods ready/total
- * (those panels take what they need from `_deps`).
+ * (it takes what it needs from `deps`).
  */
-export function dashboardPanels(_deps: Deps, reports: ReportsCore): DashboardPanel[] {
-  return [
-    emptySlot("monitors", "Monitor"),
-    errorsPanel(reports),
-    emptySlot("jobs", "Last jobs"),
-    emptySlot("pods", "Pods"),
-  ];
+export function dashboardPanels(deps: Deps, reports: ReportsCore): DashboardPanel[] {
+  return [emptySlot("monitors", "Monitor"), errorsPanel(reports), podsPanel(deps)];
+}
+
+/** The board's own lists, for what belongs to no service. */
+export function dashboardLists(deps: Deps): BoardList[] {
+  return [jobRunsList(deps)];
 }
