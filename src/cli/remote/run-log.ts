@@ -65,7 +65,9 @@ export function duration(ms: number | null): string {
 export function summary(run: Run): string {
   const code = run.exitCode === null ? "" : ` with exit code ${run.exitCode}`;
   const took = run.durationMs === null ? "" : ` in ${duration(run.durationMs)}`;
-  return `Run ${run.id} ${run.status}${code}${took}${run.message ? `: ${run.message}` : ""}`;
+  // "Exited with code N." says nothing more than the code
+  const why = run.message && !(run.status === "failed" && run.exitCode !== null);
+  return `Run ${run.id} ${run.status}${code}${took}${why ? `: ${run.message}` : ""}`;
 }
 
 /**
