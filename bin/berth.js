@@ -7,7 +7,7 @@
 import module from "node:module";
 
 module.enableCompileCache?.();
-const remote = ["login", "deploy", "rollback", "deployments", "logs", "status"];
+const remote = ["login", "deploy", "rollback", "deployments", "logs", "status", "jobs", "runs"];
 if (remote.includes(process.argv[2] ?? "")) {
   const { main } = await import("../src/cli/remote/main.ts");
   process.exitCode = await main(process.argv.slice(2), process.env);

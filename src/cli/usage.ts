@@ -12,4 +12,5 @@ export const usage = `berth: local administration of a Berth data directory (no 
   berth --version
 
 The data directory is BERTH_DATA_DIR (default ./data); it must exist unless --init is
-given. Deploying to a server: berth login, berth deploy ... (berth deploy --help).`;
+given. Deploying to a server: berth login, berth deploy ... (berth deploy --help); its
+jobs: berth jobs ..., berth runs ... (berth jobs --help).`;

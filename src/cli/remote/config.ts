@@ -7,6 +7,14 @@ export type Remote = { url: string; token: string };
 
 export type ClientEnv = Record<string, string | undefined>;
 
+/** Bad input on the command line: exit status 2 with the message. */
+export class UsageError extends Error {}
+
+export function need(remote: Remote | null): Remote {
+  if (remote) return remote;
+  throw new UsageError("Not signed in: run berth login <url>, or set BERTH_URL and BERTH_TOKEN.");
+}
+
 /** $XDG_CONFIG_HOME/berth/config.json (default ~/.config/berth/config.json). */
 export function configFile(env: ClientEnv): string {
   const base = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), ".config");

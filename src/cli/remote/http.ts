@@ -27,6 +27,7 @@ function send(remote: Remote, path: string, init: Sent): Promise<http.IncomingMe
         headers: {
           authorization: `Bearer ${remote.token}`,
           "user-agent": "berth-cli",
+          "x-berth-client": "cli", // a job run started here is recorded as started by the CLI
           ...init.headers,
         },
       },

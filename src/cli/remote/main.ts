@@ -1,13 +1,30 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { readPassword } from "../password-input.ts";
-import { type ClientEnv, loadRemote, normalizeUrl, type Remote, saveRemote } from "./config.ts";
+import {
+  type ClientEnv,
+  loadRemote,
+  need,
+  normalizeUrl,
+  saveRemote,
+  UsageError,
+} from "./config.ts";
 import { type Deployment, deploy, followLog, formatLine } from "./deploy.ts";
 import { ApiError, api } from "./http.ts";
+import { JOBS_USAGE, jobsCommand } from "./jobs.ts";
 import { columns, type Term } from "./output.ts";
 
 /** Commands that talk to a Berth server over HTTP (the rest of `berth` is local admin). */
-export const REMOTE_COMMANDS = ["login", "deploy", "rollback", "deployments", "logs", "status"];
+export const REMOTE_COMMANDS = [
+  "login",
+  "deploy",
+  "rollback",
+  "deployments",
+  "logs",
+  "status",
+  "jobs",
+  "runs",
+];
 
 const help: Record<string, string> = {
   login: `berth login <url> [--token <key>]
@@ -28,6 +45,7 @@ const help: Record<string, string> = {
   A deployment's release log; --follow streams it until the deployment finishes.`,
   status: `berth status [--json]
   Every service you can see: each environment, what is live there, and its URL.`,
+  ...JOBS_USAGE,
 };
 
 const usage = `berth: deploy to a Berth server from a terminal or CI
@@ -43,13 +61,6 @@ export type ClientContext = { argv: string[]; env: ClientEnv; term: Term; versio
 
 const enc = encodeURIComponent;
 
-function need(remote: Remote | null): Remote {
-  if (remote) return remote;
-  throw new UsageError("Not signed in: run berth login <url>, or set BERTH_URL and BERTH_TOKEN.");
-}
-
-class UsageError extends Error {}
-
 /** Runs one client command; resolves with the exit status. */
 export async function runRemote(ctx: ClientContext): Promise<number> {
   const { argv, env, term } = ctx;
@@ -62,6 +73,7 @@ export async function runRemote(ctx: ClientContext): Promise<number> {
     term.out(`berth ${ctx.version}`);
     return 0;
   }
+  if (command === "jobs" || command === "runs") return jobsCommand(argv, env, term);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
