@@ -386,7 +386,7 @@ install_npm_deps() {
   [[ $NODE_BIN != "$APP_DIR"/* ]] || node=$app${NODE_BIN#"$APP_DIR"}
   stamp="$("$node" --version) $(cat "$app/package.json" "$app/package-lock.json" | sha256sum)"
   [ "$(cat "$app/node_modules/.berth-install" 2>/dev/null)" != "$stamp" ] || return 0
-  say "installing npm dependencies (npm ci --omit=dev)"
+  say "installing npm dependencies (npm install --omit=dev)"
   # From scratch: the hard-linked files of the running copy must not be written to.
   rm -rf "$app/node_modules"
   nodedir=$(dirname "$(dirname "$(readlink -f "$node")")")
@@ -396,9 +396,9 @@ install_npm_deps() {
     export PATH
     [ ! -d "$nodedir/include/node" ] || export npm_config_nodedir=$nodedir
     if [ -f "$app/$TOOLS_NPM" ]; then
-      "$node" "$app/$TOOLS_NPM" ci --omit=dev --no-audit --no-fund --loglevel=error
+      "$node" "$app/$TOOLS_NPM" install --omit=dev --no-save --no-audit --no-fund --loglevel=error
     else
-      npm ci --omit=dev --no-audit --no-fund --loglevel=error
+      npm install --omit=dev --no-save --no-audit --no-fund --loglevel=error
     fi
   )
   printf '%s' "$stamp" >"$app/node_modules/.berth-install"

@@ -117,6 +117,15 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
       "/audit",
       "/settings",
       "/account",
+      "/jobs",
+      "/runs",
+      "/templates",
+      "/templates/new",
+      "/monitors",
+      "/incidents",
+      "/notifications",
+      `/services/${LONG}/errors`,
+      "/settings/kubernetes",
       "/no/such/page",
     ];
     const problems: string[] = [];

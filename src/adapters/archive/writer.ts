@@ -44,6 +44,9 @@ export class StagingWriter {
   static async open(stagingDir: string): Promise<StagingWriter> {
     const root = resolve(stagingDir);
     const created = await mkdir(root, { recursive: true, mode: DIR_MODE });
+    // the release's own directory too: a strict umask (the unit's 0027) must not leave it
+    // closed to the web server, which reads it through other permission bits
+    await chmod(root, DIR_MODE);
     return new StagingWriter(root, created);
   }
 
