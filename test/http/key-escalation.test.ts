@@ -119,7 +119,7 @@ describe("a credential only creates a credential weaker than or equal to itself"
       });
     expect(as("viewer")).toEqual(["read"]);
     expect(as("deployer")).toEqual(["read", "deploy", "report"]);
-    expect(as("admin")).toEqual(["read", "deploy", "write", "admin", "report"]);
+    expect(as("admin")).toEqual(["read", "deploy", "write", "admin", "report", "metrics"]);
     expect(as("owner", "write")).toEqual(["read", "deploy", "write"]);
   });
 });

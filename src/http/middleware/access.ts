@@ -82,7 +82,12 @@ export function csrfGuard(publicOrigin: string): MiddlewareHandler<Vars> {
 }
 
 /** What a guard demands; the route inventory test reads it off every route's handlers. */
-export type GuardInfo = { policy: Policy; perService: boolean };
+export type GuardInfo = {
+  policy: Policy;
+  perService: boolean;
+  /** How the route names its service (for the inventory test to ask, as the guard does). */
+  serviceOf?: (c: Context) => string | undefined;
+};
 
 /**
  * The route handler's guard: 401 without a principal, 403 unless `allows` grants the
@@ -98,7 +103,9 @@ export function guard(
     if (!allows(principal, policy, serviceOf?.(c))) throw forbidden();
     return next();
   };
-  return Object.assign(check, { guard: { policy, perService: serviceOf !== undefined } });
+  return Object.assign(check, {
+    guard: { policy, perService: serviceOf !== undefined, serviceOf },
+  });
 }
 
 export const serviceParam = (c: Context) => c.req.param("service");
