@@ -4,14 +4,8 @@ import path from "node:path";
 import AdmZip from "adm-zip";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb } from "../../src/db/client.ts";
-import { createLogger } from "../../src/log.ts";
-import { hashPassword } from "../../src/services/auth/passwords.ts";
-import { createDeps } from "../../src/services/core/deps.ts";
-import { createLayout } from "../../src/services/core/layout.ts";
-import { testLimits } from "../helpers/app.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
-import { type RunningServer, startServer } from "../helpers/server.ts";
+import { type RunningServer, seedOwner, startServer } from "../helpers/server.ts";
 
 /**
  * The whole loop in a real browser against the real server: sign in, create a service,
@@ -21,25 +15,6 @@ import { type RunningServer, startServer } from "../helpers/server.ts";
 
 const EMAIL = "owner@example.com";
 const PASSWORD = "e2e passphrase for berth";
-
-/** The owner the browser signs in as; startServer then reuses this user for its API key. */
-async function seedOwner(dataDir: string): Promise<void> {
-  const layout = createLayout(dataDir);
-  const db = openDb(layout.dbFile);
-  try {
-    const deps = createDeps({
-      db,
-      layout,
-      limits: testLimits,
-      defaultRetention: 10,
-      logger: createLogger("silent"),
-    });
-    const passwordHash = await hashPassword(PASSWORD);
-    deps.repos.users.insert(db, { email: EMAIL, passwordHash, role: "owner", services: null });
-  } finally {
-    db.$client.close();
-  }
-}
 
 function zipFile(dir: string, name: string, html: string): string {
   const zip = new AdmZip();
@@ -64,7 +39,7 @@ describe.skipIf(!hasChromium)("deploying through the web UI in Chromium", () => 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-e2e-"));
     const dataDir = path.join(dir, "data");
     fs.mkdirSync(dataDir);
-    await seedOwner(dataDir);
+    await seedOwner(dataDir, EMAIL, PASSWORD);
     server = await startServer(dataDir);
     // the UI at its public address (localhost); sites at <label>.localhost, all loopback
     ui = `http://localhost:${server.port}`;

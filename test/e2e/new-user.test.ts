@@ -3,14 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb } from "../../src/db/client.ts";
-import { createLogger } from "../../src/log.ts";
-import { hashPassword } from "../../src/services/auth/passwords.ts";
-import { createDeps } from "../../src/services/core/deps.ts";
-import { createLayout } from "../../src/services/core/layout.ts";
-import { makeZip, testLimits } from "../helpers/app.ts";
+import { makeZip } from "../helpers/app.ts";
 import { fitProblems, hasChromium, launchChromium } from "../helpers/browser.ts";
-import { type RunningServer, startServer } from "../helpers/server.ts";
+import { type RunningServer, seedOwner, startServer } from "../helpers/server.ts";
 
 /**
  * What a new user meets, in Chromium against the real server: every page fits a phone
@@ -22,24 +17,6 @@ const EMAIL = "owner-with-a-rather-long-address@example.com";
 const PASSWORD = "e2e passphrase for berth";
 const LONG = "a-long-service-name-for-phones";
 const WIDTHS = [390, 1280];
-
-async function seedOwner(dataDir: string): Promise<void> {
-  const layout = createLayout(dataDir);
-  const db = openDb(layout.dbFile);
-  try {
-    const deps = createDeps({
-      db,
-      layout,
-      limits: testLimits,
-      defaultRetention: 10,
-      logger: createLogger("silent"),
-    });
-    const passwordHash = await hashPassword(PASSWORD);
-    deps.repos.users.insert(db, { email: EMAIL, passwordHash, role: "owner", services: null });
-  } finally {
-    db.$client.close();
-  }
-}
 
 describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
   let dir = "";
@@ -54,7 +31,7 @@ describe.skipIf(!hasChromium)("a new user's pages in Chromium", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-e2e-new-"));
     const dataDir = path.join(dir, "data");
     fs.mkdirSync(dataDir);
-    await seedOwner(dataDir);
+    await seedOwner(dataDir, EMAIL, PASSWORD);
     server = await startServer(dataDir);
     ui = `http://localhost:${server.port}`;
     const json = { "content-type": "application/json" };

@@ -5,36 +5,12 @@ import AdmZip from "adm-zip";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb } from "../../src/db/client.ts";
-import { createLogger } from "../../src/log.ts";
-import { hashPassword } from "../../src/services/auth/passwords.ts";
-import { createDeps } from "../../src/services/core/deps.ts";
-import { createLayout } from "../../src/services/core/layout.ts";
-import { testLimits } from "../helpers/app.ts";
 import { hasChromium, launchChromium } from "../helpers/browser.ts";
-import { type RunningServer, startServer } from "../helpers/server.ts";
+import { type RunningServer, seedOwner, startServer } from "../helpers/server.ts";
 
 const EMAIL = "owner@example.com";
 const PASSWORD = "e2e passphrase for berth";
 const entry = path.resolve(import.meta.dirname, "../fixtures/sentry-browser-entry.js");
-
-async function seedOwner(dataDir: string): Promise<void> {
-  const layout = createLayout(dataDir);
-  const db = openDb(layout.dbFile);
-  try {
-    const deps = createDeps({
-      db,
-      layout,
-      limits: testLimits,
-      defaultRetention: 10,
-      logger: createLogger("silent"),
-    });
-    const passwordHash = await hashPassword(PASSWORD);
-    deps.repos.users.insert(db, { email: EMAIL, passwordHash, role: "owner", services: null });
-  } finally {
-    db.$client.close();
-  }
-}
 
 describe.skipIf(!hasChromium)("error reports and the dashboard in Chromium", () => {
   let dir = "";
@@ -76,7 +52,7 @@ describe.skipIf(!hasChromium)("error reports and the dashboard in Chromium", () 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-e2e-reports-"));
     const dataDir = path.join(dir, "data");
     fs.mkdirSync(dataDir);
-    await seedOwner(dataDir);
+    await seedOwner(dataDir, EMAIL, PASSWORD);
     server = await startServer(dataDir);
     ui = `http://localhost:${server.port}`;
     const created = await api("/services", {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { openDb } from "../../src/db/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
+import { hashPassword } from "../../src/services/auth/passwords.ts";
 import { createDeps } from "../../src/services/core/deps.ts";
 import { createLayout } from "../../src/services/core/layout.ts";
 import { testLimits } from "./app.ts";
@@ -152,4 +153,23 @@ export async function fetchSite(server: RunningServer, host: string, p = "/") {
     req.on("error", reject);
     req.end();
   });
+}
+
+/** An owner who signs in with a password (a browser test's user); startServer's key reuses it. */
+export async function seedOwner(dataDir: string, email: string, password: string): Promise<void> {
+  const layout = createLayout(dataDir);
+  const db = openDb(layout.dbFile);
+  try {
+    const deps = createDeps({
+      db,
+      layout,
+      limits: testLimits,
+      defaultRetention: 10,
+      logger: createLogger("silent"),
+    });
+    const passwordHash = await hashPassword(password);
+    deps.repos.users.insert(db, { email, passwordHash, role: "owner", services: null });
+  } finally {
+    db.$client.close();
+  }
 }
