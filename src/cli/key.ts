@@ -1,4 +1,4 @@
-import type { Scope } from "../domain/permissions.ts";
+import type { Scope } from "../domain/auth/permissions.ts";
 import { createApiKey, parseExpiry, revokeApiKey } from "../services/auth/api-keys.ts";
 import { normalizeEmail } from "../services/auth/users.ts";
 import type { Deps } from "../services/core/deps.ts";

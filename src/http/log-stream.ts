@@ -1,6 +1,6 @@
 import type { SSEStreamingApi } from "hono/streaming";
-import { type DeploymentStatus, TERMINAL } from "../domain/deployment.ts";
-import type { LogLine } from "../domain/types.ts";
+import { type DeploymentStatus, TERMINAL } from "../domain/releases/deployment.ts";
+import type { LogLine } from "../domain/releases/types.ts";
 import type { Deps } from "../services/core/deps.ts";
 import { BUILD_TERMINAL, type Build, type BuildLogLine } from "./builds/present.ts";
 

@@ -1,5 +1,5 @@
-import { environmentLabel, previewLabel, siteUrl } from "../domain/hosts.ts";
-import type { Deployment, Environment, LogLine, Service } from "../domain/types.ts";
+import { environmentLabel, previewLabel, siteUrl } from "../domain/edge/hosts.ts";
+import type { Deployment, Environment, LogLine, Service } from "../domain/releases/types.ts";
 
 export type Urls = {
   environment(service: string, env: string): string;

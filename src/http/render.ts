@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import nunjucks from "nunjucks";
-import { can } from "../domain/permissions.ts";
+import { can } from "../domain/auth/permissions.ts";
 import { formatBytes } from "../services/releases/deploy.ts";
 import { assetVersion } from "./assets.ts";
 import type { Env } from "./context.ts";

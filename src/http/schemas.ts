@@ -1,5 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { DEPLOYMENT_SOURCES, DEPLOYMENT_STATUSES, SERVICE_KINDS } from "../domain/deployment.ts";
+import {
+  DEPLOYMENT_SOURCES,
+  DEPLOYMENT_STATUSES,
+  SERVICE_KINDS,
+} from "../domain/releases/deployment.ts";
 
 export const ErrorSchema = z
   .object({

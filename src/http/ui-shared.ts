@@ -1,8 +1,8 @@
 import type { Context, Hono } from "hono";
-import { IN_FLIGHT, isRollbackCandidate, TERMINAL } from "../domain/deployment.ts";
+import { can } from "../domain/auth/permissions.ts";
 import { DomainError } from "../domain/errors.ts";
-import { can } from "../domain/permissions.ts";
-import type { Deployment, Environment, Service } from "../domain/types.ts";
+import { IN_FLIGHT, isRollbackCandidate, TERMINAL } from "../domain/releases/deployment.ts";
+import type { Deployment, Environment, Service } from "../domain/releases/types.ts";
 import type { Env, HttpDeps } from "./context.ts";
 import { wantsFragment } from "./render.ts";
 

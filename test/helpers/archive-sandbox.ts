@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { ArchiveLimits } from "../../src/adapters/archive/index.ts";
 import { extractArchive, inspectArchive } from "../../src/adapters/archive/index.ts";
-import type { BundleFormat } from "../../src/domain/deployment.ts";
 import { DomainError } from "../../src/domain/errors.ts";
+import type { BundleFormat } from "../../src/domain/releases/deployment.ts";
 
 export const LIMITS: ArchiveLimits = {
   maxEntries: 1000,

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Run } from "../../src/db/jobs/runs-repo.ts";
-import type { ParamDef } from "../../src/domain/jobs.ts";
+import type { ParamDef } from "../../src/domain/jobs/jobs.ts";
 import { startWorkers, type WorkerPool } from "../../src/queue/workers.ts";
 import type { Deps } from "../../src/services/core/deps.ts";
 import type { Clock } from "../../src/services/jobs/context.ts";

@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Role, Scope } from "../../src/domain/permissions.ts";
+import type { Role, Scope } from "../../src/domain/auth/permissions.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import {
   createTestApp,

@@ -6,8 +6,8 @@
  */
 import type { Context } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Principal } from "../../src/domain/permissions.ts";
-import { allows } from "../../src/domain/permissions.ts";
+import type { Principal } from "../../src/domain/auth/permissions.ts";
+import { allows } from "../../src/domain/auth/permissions.ts";
 import { type GuardInfo, isPublic } from "../../src/http/middleware/access.ts";
 import { createApiKey } from "../../src/services/auth/api-keys.ts";
 import { principalOf } from "../../src/services/auth/principal.ts";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CatchUp } from "../../src/domain/jobs.ts";
+import type { CatchUp } from "../../src/domain/jobs/jobs.ts";
 import { realClock } from "../../src/services/jobs/context.ts";
 import { nextFire } from "../../src/services/jobs/cron.ts";
 import { setScheduling } from "../../src/services/jobs/jobs.ts";

@@ -10,7 +10,7 @@ import {
   certificateDue,
   certificateNames,
   certificateRetryDelay,
-} from "../../src/domain/certificates.ts";
+} from "../../src/domain/edge/certificates.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

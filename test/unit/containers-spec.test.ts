@@ -4,9 +4,9 @@ import {
   parseImageRef,
   pinImage,
   validateContainerInput,
-} from "../../src/domain/containers.ts";
+} from "../../src/domain/containers/containers.ts";
+import { rolloutStatus } from "../../src/domain/containers/rollout.ts";
 import { DomainError } from "../../src/domain/errors.ts";
-import { rolloutStatus } from "../../src/domain/rollout.ts";
 
 const fieldOf = (body: unknown) => {
   try {

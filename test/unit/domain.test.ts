@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { environmentLabel, parseSiteHost, previewLabel } from "../../src/domain/edge/hosts.ts";
+import { DomainError } from "../../src/domain/errors.ts";
+import { ID_PATTERN, newId } from "../../src/domain/ids.ts";
+import { assertName, nameProblem } from "../../src/domain/names.ts";
 import {
   assertTransition,
   canTransition,
   DEPLOYMENT_STATUSES,
   isRollbackCandidate,
   TERMINAL,
-} from "../../src/domain/deployment.ts";
-import { DomainError } from "../../src/domain/errors.ts";
-import { environmentLabel, parseSiteHost, previewLabel } from "../../src/domain/hosts.ts";
-import { ID_PATTERN, newId } from "../../src/domain/ids.ts";
-import { assertName, nameProblem } from "../../src/domain/names.ts";
+} from "../../src/domain/releases/deployment.ts";
 
 describe("names", () => {
   it.each(["a", "site", "my-site", "a1-b2-c3", "x".repeat(30)])("accepts %s", (n) => {

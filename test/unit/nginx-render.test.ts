@@ -15,7 +15,7 @@ import {
   vhostFileName,
 } from "../../src/adapters/nginx/render.ts";
 import type { RunResult } from "../../src/adapters/nginx/run.ts";
-import { isServerName } from "../../src/domain/hostnames.ts";
+import { isServerName } from "../../src/domain/edge/hostnames.ts";
 import { isFingerprinted } from "../../src/http/sites/content-types.ts";
 import { embeddedEdge } from "../../src/services/core/deps.ts";
 

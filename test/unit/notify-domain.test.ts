@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, isPrivateAddress } from "../../src/domain/notify.ts";
+import { backoffMs, isPrivateAddress } from "../../src/domain/notify/notify.ts";
 
 describe("the SSRF guard's address ranges", () => {
   it("refuses loopback, private, link-local, CGNAT and unique-local addresses", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseEnvelope } from "../../src/domain/reports/envelope.ts";
 import {
   groupingComponents,
   groupingKey,
@@ -6,8 +7,7 @@ import {
   normaliseMessage,
   parseSentryEvent,
   releaseRefs,
-} from "../../src/domain/reports.ts";
-import { parseEnvelope } from "../../src/domain/reports-envelope.ts";
+} from "../../src/domain/reports/reports.ts";
 
 const ev = (over: Record<string, unknown> = {}) =>
   parseSentryEvent(

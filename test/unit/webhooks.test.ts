@@ -5,7 +5,7 @@ import {
   parseGitlabPush,
   verifyGithubSignature,
   verifyGitlabToken,
-} from "../../src/domain/webhooks.ts";
+} from "../../src/domain/builds/webhooks.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

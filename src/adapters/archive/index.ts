@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import type { BundleFormat } from "../../domain/deployment.ts";
+import type { BundleFormat } from "../../domain/releases/deployment.ts";
 import { fail } from "./paths.ts";
 import { extractTarGz, inspectTarGz } from "./tar.ts";
 import type { ArchiveLimits, ArchiveSummary } from "./types.ts";

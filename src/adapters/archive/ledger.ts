@@ -1,4 +1,4 @@
-import type { BundleFormat } from "../../domain/deployment.ts";
+import type { BundleFormat } from "../../domain/releases/deployment.ts";
 import { ancestors, fail, quote } from "./paths.ts";
 import type { ArchiveLimits, ArchiveSummary } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { BundleFormat } from "../../domain/deployment.ts";
+import type { BundleFormat } from "../../domain/releases/deployment.ts";
 import { fail, isDomainError } from "./paths.ts";
 import { StagingError } from "./writer.ts";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ContainerSpec, ProbeSpec } from "../../domain/containers.ts";
+import type { ContainerSpec, ProbeSpec } from "../../domain/containers/containers.ts";
 
 /**
  * The objects of one environment, as pure functions of its spec. Secret values go only

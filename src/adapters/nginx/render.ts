@@ -1,7 +1,7 @@
 import path from "node:path";
 import nunjucks from "nunjucks";
+import { isServerName } from "../../domain/edge/hostnames.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { isServerName } from "../../domain/hostnames.ts";
 import { ID_PATTERN } from "../../domain/ids.ts";
 import { NAME_PATTERN } from "../../domain/names.ts";
 

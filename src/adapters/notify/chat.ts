@@ -1,4 +1,4 @@
-import type { Notification } from "../../domain/notify.ts";
+import type { Notification } from "../../domain/notify/notify.ts";
 import { postJson, type SendOptions } from "./http-post.ts";
 
 const bad = new Set(["deployment.failed", "build.failed", "monitor.down", "certificate.expiring"]);

@@ -1,7 +1,7 @@
 import dns from "node:dns/promises";
 import nodemailer from "nodemailer";
-import type { Notification } from "../../domain/notify.ts";
-import { isPrivateAddress } from "../../domain/notify.ts";
+import type { Notification } from "../../domain/notify/notify.ts";
+import { isPrivateAddress } from "../../domain/notify/notify.ts";
 import { DeliveryError, type SendOptions } from "./http-post.ts";
 
 export type SmtpTarget = {

@@ -2,7 +2,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { isPrivateAddress } from "../../domain/notify.ts";
+import { isPrivateAddress } from "../../domain/notify/notify.ts";
 
 export type SendOptions = {
   /** Loopback and private addresses are refused unless this is set (an admin's choice). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
-import type { Notification } from "../../domain/notify.ts";
+import type { Notification } from "../../domain/notify/notify.ts";
 import { postJson, type SendOptions } from "./http-post.ts";
 
 /** A fresh signing secret in the Standard Webhooks form: `whsec_` + base64 of 32 bytes. */

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import type { AuditEvent } from "../../domain/auth-types.ts";
+import type { AuditEvent } from "../../domain/auth/auth-types.ts";
 import type { Db } from "../client.ts";
 import { auditEvents } from "../schema/index.ts";
 

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, lt, ne } from "drizzle-orm";
-import type { ApiKey, Session, User } from "../../domain/auth-types.ts";
-import type { Role } from "../../domain/permissions.ts";
+import type { ApiKey, Session, User } from "../../domain/auth/auth-types.ts";
+import type { Role } from "../../domain/auth/permissions.ts";
 import type { Db } from "../client.ts";
 import { apiKeys, loginFailures, sessions, users } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import type { ContainerSpec } from "../../domain/containers.ts";
+import type { ContainerSpec } from "../../domain/containers/containers.ts";
 import type { Db } from "../client.ts";
 import { containerDeployments, containerSpecs } from "../schema/containers.ts";
 import { deployments } from "../schema/index.ts";

@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from "../../domain/deployment.ts";
+import type { DeploymentStatus } from "../../domain/releases/deployment.ts";
 import type { Db } from "../client.ts";
 
 /** One service × environment, with what the dashboard shows of it, read in one query. */

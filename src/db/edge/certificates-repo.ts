@@ -1,5 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import type { Db } from "../client.ts";
 import { domains } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import type { Db } from "../client.ts";
 import { dnsRecords, domains } from "../schema/index.ts";
 

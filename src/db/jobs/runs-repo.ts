@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, notInArray, type SQL, sql } from "drizzle-orm";
-import { RUN_TERMINAL, type RunStatus } from "../../domain/jobs.ts";
+import { RUN_TERMINAL, type RunStatus } from "../../domain/jobs/jobs.ts";
 import type { Db } from "../client.ts";
 import { jobRuns, jobs } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
-import { bucketOf, STAT_GRAINS, type StatGrain } from "../../domain/monitoring.ts";
+import { bucketOf, STAT_GRAINS, type StatGrain } from "../../domain/monitoring/monitoring.ts";
 import type { Db } from "../client.ts";
 import { monitorChecks, monitorStats } from "../schema/index.ts";
 

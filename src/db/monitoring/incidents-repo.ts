@@ -1,5 +1,9 @@
 import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
-import type { Incident, IncidentRow, MaintenanceWindow } from "../../domain/monitoring.ts";
+import type {
+  Incident,
+  IncidentRow,
+  MaintenanceWindow,
+} from "../../domain/monitoring/monitoring.ts";
 import type { Db } from "../client.ts";
 import { builds, deployments, incidents, maintenanceWindows, monitors } from "../schema/index.ts";
 

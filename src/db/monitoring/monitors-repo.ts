@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { Monitor, MonitorRow, MonitorStatus } from "../../domain/monitoring.ts";
+import type { Monitor, MonitorRow, MonitorStatus } from "../../domain/monitoring/monitoring.ts";
 import type { Db } from "../client.ts";
 import { environmentMonitoring, environments, monitors, services } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, or } from "drizzle-orm";
-import type { Channel, NotifyEvent, Rule } from "../../domain/notify.ts";
+import type { Channel, NotifyEvent, Rule } from "../../domain/notify/notify.ts";
 import type { Db } from "../client.ts";
 import { notifyChannels, notifyRules } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { desc, eq } from "drizzle-orm";
-import type { Delivery, DeliveryStatus } from "../../domain/notify.ts";
+import type { Delivery, DeliveryStatus } from "../../domain/notify/notify.ts";
 import type { Db } from "../client.ts";
 import { notifyDeliveries } from "../schema/index.ts";
 

@@ -4,8 +4,8 @@ import {
   type DeploymentStatus,
   IN_FLIGHT,
   type LogLevel,
-} from "../../domain/deployment.ts";
-import type { Deployment, LogLine } from "../../domain/types.ts";
+} from "../../domain/releases/deployment.ts";
+import type { Deployment, LogLine } from "../../domain/releases/types.ts";
 import type { Db } from "../client.ts";
 import { deploymentLogs, deployments } from "../schema/index.ts";
 

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
-import type { Environment, EnvironmentEvent } from "../../domain/types.ts";
+import type { Environment, EnvironmentEvent } from "../../domain/releases/types.ts";
 import type { Db } from "../client.ts";
 import { environmentEvents, environments } from "../schema/index.ts";
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, like, sql } from "drizzle-orm";
-import type { ServiceKind } from "../../domain/deployment.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import type { ServiceKind } from "../../domain/releases/deployment.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import type { Db } from "../client.ts";
 import { environments, services } from "../schema/index.ts";
 

@@ -1,4 +1,9 @@
-import type { ErrorGroup, GroupFilter, GroupStatus, ReportEvent } from "../../domain/reports.ts";
+import type {
+  ErrorGroup,
+  GroupFilter,
+  GroupStatus,
+  ReportEvent,
+} from "../../domain/reports/reports.ts";
 import type { Db } from "../client.ts";
 
 type GroupRow = {

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { ROLES, SCOPES } from "../../domain/permissions.ts";
+import { ROLES, SCOPES } from "../../domain/auth/permissions.ts";
 import { now } from "./core.ts";
 
 export const users = sqliteTable("users", {

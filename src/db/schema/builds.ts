@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { LOG_LEVELS } from "../../domain/deployment.ts";
+import { LOG_LEVELS } from "../../domain/releases/deployment.ts";
 import { services } from "./releases.ts";
 
 /** Where a service's source comes from, and how to build it. One per service. */

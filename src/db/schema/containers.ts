@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { ContainerSpec } from "../../domain/containers.ts";
+import type { ContainerSpec } from "../../domain/containers/containers.ts";
 import { deployments, environments } from "./releases.ts";
 
 /** The container spec of one environment; secret values only as ciphertext. */

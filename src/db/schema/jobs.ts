@@ -1,6 +1,12 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { CATCH_UP, CONCURRENCY, type ParamDef, RUN_STATUSES, TRIGGERS } from "../../domain/jobs.ts";
+import {
+  CATCH_UP,
+  CONCURRENCY,
+  type ParamDef,
+  RUN_STATUSES,
+  TRIGGERS,
+} from "../../domain/jobs/jobs.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 

@@ -1,6 +1,10 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { MONITOR_KINDS, MONITOR_STATUSES, STAT_GRAINS } from "../../domain/monitoring.ts";
+import {
+  MONITOR_KINDS,
+  MONITOR_STATUSES,
+  STAT_GRAINS,
+} from "../../domain/monitoring/monitoring.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { CHANNEL_KINDS, DELIVERY_STATUSES, NOTIFY_EVENTS } from "../../domain/notify.ts";
+import { CHANNEL_KINDS, DELIVERY_STATUSES, NOTIFY_EVENTS } from "../../domain/notify/notify.ts";
 
 /** A destination. `secret` is AES-GCM ciphertext (services/secrets) of its URL/password. */
 export const notifyChannels = sqliteTable("notify_channels", {

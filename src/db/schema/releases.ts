@@ -5,7 +5,7 @@ import {
   DEPLOYMENT_STATUSES,
   LOG_LEVELS,
   SERVICE_KINDS,
-} from "../../domain/deployment.ts";
+} from "../../domain/releases/deployment.ts";
 import { now } from "./core.ts";
 
 export const services = sqliteTable("services", {

@@ -7,7 +7,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import { GROUP_STATUSES, REPORT_LEVELS } from "../../domain/reports.ts";
+import { GROUP_STATUSES, REPORT_LEVELS } from "../../domain/reports/reports.ts";
 import { services } from "./releases.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;

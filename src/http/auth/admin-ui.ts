@@ -1,12 +1,12 @@
 import type { Context } from "hono";
-import { DomainError, forbidden } from "../../domain/errors.ts";
 import {
   can,
   canAssignRole,
   grantableScopes,
   type Principal,
   ROLES,
-} from "../../domain/permissions.ts";
+} from "../../domain/auth/permissions.ts";
+import { DomainError, forbidden } from "../../domain/errors.ts";
 import { createKeyAs, parseExpiry, revokeKeyAs } from "../../services/auth/api-keys.ts";
 import { verifyPassword } from "../../services/auth/passwords.ts";
 import {

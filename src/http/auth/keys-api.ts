@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { can, type Principal, SCOPES } from "../../domain/permissions.ts";
+import { can, type Principal, SCOPES } from "../../domain/auth/permissions.ts";
 import { createKeyAs, parseExpiry, revokeKeyAs } from "../../services/auth/api-keys.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";

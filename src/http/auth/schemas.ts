@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import type { ApiKey, User } from "../../domain/auth-types.ts";
-import { ROLES, SCOPES } from "../../domain/permissions.ts";
+import type { ApiKey, User } from "../../domain/auth/auth-types.ts";
+import { ROLES, SCOPES } from "../../domain/auth/permissions.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

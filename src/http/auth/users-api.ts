@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { canAssignRole, type Principal, ROLES } from "../../domain/auth/permissions.ts";
 import { forbidden } from "../../domain/errors.ts";
-import { canAssignRole, type Principal, ROLES } from "../../domain/permissions.ts";
 import { verifyPassword } from "../../services/auth/passwords.ts";
 import {
   changePassword,

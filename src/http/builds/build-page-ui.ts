@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { TERMINAL } from "../../domain/deployment.ts";
+import { TERMINAL } from "../../domain/releases/deployment.ts";
 import { cancelBuild, getBuild, queuePosition } from "../../services/builds/queue.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { Env, HttpDeps } from "../context.ts";

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { Principal } from "../../domain/permissions.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
 import { cancelBuild, getBuild, queueBuild } from "../../services/builds/queue.ts";
 import { getService } from "../../services/releases/catalog.ts";
 import type { Api, HttpDeps } from "../context.ts";

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { notFound } from "../../domain/errors.ts";
-import type { Service } from "../../domain/types.ts";
+import type { Service } from "../../domain/releases/types.ts";
 import { deployArtifact } from "../../services/builds/artifacts.ts";
 import { queueBuild } from "../../services/builds/queue.ts";
 import { configureSource, rotateWebhookSecret, viewSource } from "../../services/builds/source.ts";

@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
-import { invalid, tooLarge, unauthenticated } from "../../domain/errors.ts";
 import {
   type PushEvent,
   parseGithubPush,
   parseGitlabPush,
   verifyGithubSignature,
   verifyGitlabToken,
-} from "../../domain/webhooks.ts";
+} from "../../domain/builds/webhooks.ts";
+import { invalid, tooLarge, unauthenticated } from "../../domain/errors.ts";
 import { takePush } from "../../services/builds/push.ts";
 import { getSource } from "../../services/builds/source.ts";
 import type { Deps } from "../../services/core/deps.ts";

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Environment } from "../../domain/types.ts";
+import type { Environment } from "../../domain/releases/types.ts";
 import {
   configureSource,
   getSource,

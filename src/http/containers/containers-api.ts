@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { notFound } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { deployContainer } from "../../services/containers/deploy.ts";
 import { getContainerSpec, putContainerSpec } from "../../services/containers/spec.ts";
 import type { Deps } from "../../services/core/deps.ts";

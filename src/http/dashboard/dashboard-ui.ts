@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { can, canSeeService } from "../../domain/permissions.ts";
+import { can, canSeeService } from "../../domain/auth/permissions.ts";
 import type { Dashboard } from "../../services/dashboard/index.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";

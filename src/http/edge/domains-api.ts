@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { allows } from "../../domain/auth/permissions.ts";
 import { forbidden } from "../../domain/errors.ts";
-import { allows } from "../../domain/permissions.ts";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import { addDomain, listDomains, removeDomain } from "../../services/edge/domains.ts";
 import type { Api, Env, HttpDeps } from "../context.ts";
 import { guard, serviceParam } from "../middleware/access.ts";

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { dnsLookup } from "../../adapters/dns/lookup.ts";
 import { notFound } from "../../domain/errors.ts";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import { retryCertificate } from "../../services/edge/certificate-request.ts";
 import { dnsTarget } from "../../services/edge/dns.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { can, type Principal } from "../../domain/permissions.ts";
+import { can, type Principal } from "../../domain/auth/permissions.ts";
 import type { Env } from "../context.ts";
 
 /** What the viewer may do with jobs, so pages offer only buttons that work. */

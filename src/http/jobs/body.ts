@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { invalid, tooLarge, unprocessable } from "../../domain/errors.ts";
-import { CATCH_UP, CONCURRENCY, PARAM_TYPES } from "../../domain/jobs.ts";
+import { CATCH_UP, CONCURRENCY, PARAM_TYPES } from "../../domain/jobs/jobs.ts";
 
 const MAX = 512 * 1024;
 

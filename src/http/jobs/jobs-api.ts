@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import type { Context } from "hono";
-import type { Trigger } from "../../domain/jobs.ts";
-import type { Principal } from "../../domain/permissions.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
+import type { Trigger } from "../../domain/jobs/jobs.ts";
 import { categories, findRuns } from "../../services/jobs/find.ts";
 import {
   createJob,

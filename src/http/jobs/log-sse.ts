@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { RUN_TERMINAL, type RunStatus } from "../../domain/jobs.ts";
+import { RUN_TERMINAL, type RunStatus } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { RunEvent } from "../../services/jobs/context.ts";
 import { readSlice } from "../../services/jobs/output-log.ts";

@@ -1,4 +1,4 @@
-import { MASKED, RUN_TERMINAL } from "../../domain/jobs.ts";
+import { MASKED, RUN_TERMINAL } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { Job, Run, Template, TemplateVersion } from "../../services/jobs/types.ts";
 

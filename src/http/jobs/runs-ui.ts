@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { Principal } from "../../domain/auth/permissions.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { RUN_STATUSES, RUN_TERMINAL } from "../../domain/jobs.ts";
-import type { Principal } from "../../domain/permissions.ts";
+import { RUN_STATUSES, RUN_TERMINAL } from "../../domain/jobs/jobs.ts";
 import { findRuns } from "../../services/jobs/find.ts";
 import { readSlice } from "../../services/jobs/output-log.ts";
 import { cancelRun, getRun, pauseRun, rerun, resumeRun, runDir } from "../../services/jobs/runs.ts";

@@ -1,4 +1,4 @@
-import type { Principal } from "../../domain/permissions.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
 import {
   createTemplate,
   deleteTemplate,

@@ -1,7 +1,12 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { INTERPRETERS, PARAM_TYPES, type ParamDef, type ParamType } from "../../domain/jobs.ts";
-import type { Principal } from "../../domain/permissions.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
+import {
+  INTERPRETERS,
+  PARAM_TYPES,
+  type ParamDef,
+  type ParamType,
+} from "../../domain/jobs/jobs.ts";
 import {
   createTemplate,
   getTemplate,

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
-import { auditActionOf } from "../../domain/audit.ts";
+import { auditActionOf } from "../../domain/auth/audit.ts";
+import { allows, type Policy } from "../../domain/auth/permissions.ts";
 import { forbidden, unauthenticated } from "../../domain/errors.ts";
-import { allows, type Policy } from "../../domain/permissions.ts";
 import { audit } from "../../services/auth/audit.ts";
 import type { Deps } from "../../services/core/deps.ts";
 import type { AuthVars } from "./auth.ts";

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { User } from "../../domain/auth-types.ts";
+import type { User } from "../../domain/auth/auth-types.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
 import { unauthenticated } from "../../domain/errors.ts";
-import type { Principal } from "../../domain/permissions.ts";
 import { authenticateKey } from "../../services/auth/api-keys.ts";
 import { principalOf } from "../../services/auth/principal.ts";
 import { validateSessionToken } from "../../services/auth/sessions.ts";

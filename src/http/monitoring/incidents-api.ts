@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { can, canSeeService, type Principal } from "../../domain/auth/permissions.ts";
 import { forbidden } from "../../domain/errors.ts";
-import { can, canSeeService, type Principal } from "../../domain/permissions.ts";
 import { addWindow, deleteWindow, monitorService } from "../../services/monitoring/monitors.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";

@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from "hono";
+import { can } from "../../domain/auth/permissions.ts";
 import { unauthenticated } from "../../domain/errors.ts";
-import { can } from "../../domain/permissions.ts";
 import type { Metrics } from "../../services/core/metrics.ts";
 import type { Env, HttpDeps } from "../context.ts";
 

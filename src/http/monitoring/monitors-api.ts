@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { can } from "../../domain/auth/permissions.ts";
 import { forbidden } from "../../domain/errors.ts";
-import { can } from "../../domain/permissions.ts";
 import {
   createMonitor,
   deleteMonitor,

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
+import { can, type Principal } from "../../domain/auth/permissions.ts";
 import { DomainError } from "../../domain/errors.ts";
-import type { MonitorRow } from "../../domain/monitoring.ts";
-import { can, type Principal } from "../../domain/permissions.ts";
+import type { MonitorRow } from "../../domain/monitoring/monitoring.ts";
 import {
   createMonitor,
   monitorDetail,

@@ -1,4 +1,8 @@
-import type { CheckRecord as CheckRow, IncidentRow, MonitorRow } from "../../domain/monitoring.ts";
+import type {
+  CheckRecord as CheckRow,
+  IncidentRow,
+  MonitorRow,
+} from "../../domain/monitoring/monitoring.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

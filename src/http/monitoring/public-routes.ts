@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
+import { can } from "../../domain/auth/permissions.ts";
 import { unauthenticated } from "../../domain/errors.ts";
-import { can } from "../../domain/permissions.ts";
 import { badgeOpen, envStatus, monitorUptime } from "../../services/monitoring/badges.ts";
 import { receivePush } from "../../services/monitoring/monitors.ts";
 import type { Env, HttpDeps } from "../context.ts";

@@ -2,7 +2,11 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { unprocessable } from "../../domain/errors.ts";
-import { HTTP_METHODS, MONITOR_KINDS, MONITOR_STATUSES } from "../../domain/monitoring.ts";
+import {
+  HTTP_METHODS,
+  MONITOR_KINDS,
+  MONITOR_STATUSES,
+} from "../../domain/monitoring/monitoring.ts";
 import { errorBody } from "../errors.ts";
 
 /** JSON bodies of these routes are small: 64 KiB at most. */

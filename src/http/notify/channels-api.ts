@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { CHANNEL_KINDS, DELIVERY_STATUSES, NOTIFY_EVENTS } from "../../domain/notify.ts";
+import { CHANNEL_KINDS, DELIVERY_STATUSES, NOTIFY_EVENTS } from "../../domain/notify/notify.ts";
 import {
   addRule,
   createChannel,

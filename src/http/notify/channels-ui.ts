@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { DomainError } from "../../domain/errors.ts";
-import { CHANNEL_KINDS, NOTIFY_EVENTS, type NotifyEvent } from "../../domain/notify.ts";
+import { CHANNEL_KINDS, NOTIFY_EVENTS, type NotifyEvent } from "../../domain/notify/notify.ts";
 import {
   addRule,
   createChannel,

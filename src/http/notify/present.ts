@@ -1,4 +1,4 @@
-import type { Channel, Delivery, Rule } from "../../domain/notify.ts";
+import type { Channel, Delivery, Rule } from "../../domain/notify/notify.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { notFound } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { getEnvironment } from "../../services/releases/catalog.ts";
 import { acceptBundle, redeploy } from "../../services/releases/deploy.ts";
 import { promote } from "../../services/releases/promote.ts";

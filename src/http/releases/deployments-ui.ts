@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { notFound } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { promote } from "../../services/releases/promote.ts";
 import type { Env, HttpDeps } from "../context.ts";
 import { followLog } from "../log-stream.ts";

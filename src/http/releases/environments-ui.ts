@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { TERMINAL } from "../../domain/deployment.ts";
 import { notFound } from "../../domain/errors.ts";
+import { TERMINAL } from "../../domain/releases/deployment.ts";
 import { getEnvironment, updateEnvironment } from "../../services/releases/catalog.ts";
 import { acceptBundle, redeploy } from "../../services/releases/deploy.ts";
 import { rollback } from "../../services/releases/rollback.ts";

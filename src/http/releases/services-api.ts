@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type Principal, visibleServices } from "../../domain/permissions.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import { type Principal, visibleServices } from "../../domain/auth/permissions.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import {
   createEnvironment,
   createService,

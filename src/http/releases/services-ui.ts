@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { canCreateService } from "../../domain/auth/permissions.ts";
+import { siteUrl } from "../../domain/edge/hosts.ts";
 import type { DomainError } from "../../domain/errors.ts";
-import { siteUrl } from "../../domain/hosts.ts";
-import { canCreateService } from "../../domain/permissions.ts";
 import {
   createEnvironment,
   createService,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
+import { can } from "../../domain/auth/permissions.ts";
 import { invalid } from "../../domain/errors.ts";
-import { can } from "../../domain/permissions.ts";
-import { type ErrorGroup, GROUP_STATUSES, type GroupStatus } from "../../domain/reports.ts";
+import { type ErrorGroup, GROUP_STATUSES, type GroupStatus } from "../../domain/reports/reports.ts";
 import type { ReportsCore } from "../../services/reports/core.ts";
 import {
   getGroup,

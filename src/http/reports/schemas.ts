@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { type ErrorGroup, GROUP_STATUSES, REPORT_LEVELS } from "../../domain/reports.ts";
+import { type ErrorGroup, GROUP_STATUSES, REPORT_LEVELS } from "../../domain/reports/reports.ts";
 
 export const ReportingSchema = z
   .object({

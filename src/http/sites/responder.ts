@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Context } from "hono";
-import { parseSiteHost, type SiteTarget } from "../../domain/hosts.ts";
+import { parseSiteHost, type SiteTarget } from "../../domain/edge/hosts.ts";
 import type { HttpDeps } from "../context.ts";
 import { brandedNotFound } from "./branded.ts";
 import { serveRelease } from "./serve-release.ts";

@@ -1,7 +1,5 @@
 import { writeTx } from "../../db/client.ts";
-import type { ApiKey, User } from "../../domain/auth-types.ts";
-import { forbidden, notFound, unprocessable } from "../../domain/errors.ts";
-import { assertName } from "../../domain/names.ts";
+import type { ApiKey, User } from "../../domain/auth/auth-types.ts";
 import {
   can,
   canManageKeys,
@@ -9,7 +7,9 @@ import {
   type Principal,
   SCOPES,
   type Scope,
-} from "../../domain/permissions.ts";
+} from "../../domain/auth/permissions.ts";
+import { forbidden, notFound, unprocessable } from "../../domain/errors.ts";
+import { assertName } from "../../domain/names.ts";
 import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 

@@ -1,6 +1,6 @@
-import { clip } from "../../domain/audit.ts";
-import type { AuditEvent } from "../../domain/auth-types.ts";
-import type { Principal } from "../../domain/permissions.ts";
+import { clip } from "../../domain/auth/audit.ts";
+import type { AuditEvent } from "../../domain/auth/auth-types.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
 import type { AuthDeps } from "./deps.ts";
 
 export type AuditInput = {

@@ -1,4 +1,4 @@
-import type { Session, User } from "../../domain/auth-types.ts";
+import type { Session, User } from "../../domain/auth/auth-types.ts";
 import { DomainError, RateLimited } from "../../domain/errors.ts";
 import type { AuthDeps } from "./deps.ts";
 import { dummyHash, verifyPassword } from "./passwords.ts";

@@ -1,5 +1,5 @@
-import type { ApiKey, User } from "../../domain/auth-types.ts";
-import type { Principal } from "../../domain/permissions.ts";
+import type { ApiKey, User } from "../../domain/auth/auth-types.ts";
+import type { Principal } from "../../domain/auth/permissions.ts";
 
 export function principalOf(user: User, key?: ApiKey): Principal {
   if (!key)

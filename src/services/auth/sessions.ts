@@ -1,5 +1,5 @@
 import { writeTx } from "../../db/client.ts";
-import type { Session, User } from "../../domain/auth-types.ts";
+import type { Session, User } from "../../domain/auth/auth-types.ts";
 import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";
 

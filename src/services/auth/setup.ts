@@ -1,4 +1,4 @@
-import type { User } from "../../domain/auth-types.ts";
+import type { User } from "../../domain/auth/auth-types.ts";
 import { conflict, DomainError } from "../../domain/errors.ts";
 import type { AuthDeps } from "./deps.ts";
 import { generateToken, hashToken, sameHash } from "./tokens.ts";

@@ -1,8 +1,8 @@
 import { writeTx } from "../../db/client.ts";
-import type { User } from "../../domain/auth-types.ts";
+import type { User } from "../../domain/auth/auth-types.ts";
+import { ROLES, type Role } from "../../domain/auth/permissions.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
-import { ROLES, type Role } from "../../domain/permissions.ts";
 import type { AuthDeps } from "./deps.ts";
 import { assertPassword, hashPassword } from "./passwords.ts";
 

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import type { Artifact } from "../../db/builds/builds-repo.ts";
 import { conflict, notFound } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import { acceptBundle } from "../releases/deploy.ts";
 import type { BuildsDeps } from "./deps.ts";

@@ -1,4 +1,4 @@
-import type { LogLevel } from "../../domain/deployment.ts";
+import type { LogLevel } from "../../domain/releases/deployment.ts";
 import type { BuildsDeps } from "./deps.ts";
 
 /** Appends a line to a build's log (stored, then announced to live viewers). */

@@ -1,6 +1,6 @@
 import { writeTx } from "../../db/client.ts";
-import type { Service } from "../../domain/types.ts";
-import type { PushEvent } from "../../domain/webhooks.ts";
+import type { PushEvent } from "../../domain/builds/webhooks.ts";
+import type { Service } from "../../domain/releases/types.ts";
 import type { BuildsDeps } from "./deps.ts";
 import { queueBuild } from "./queue.ts";
 import { getSource } from "./source.ts";

@@ -2,7 +2,7 @@ import type { Build } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
-import type { Service } from "../../domain/types.ts";
+import type { Service } from "../../domain/releases/types.ts";
 import type { BuildsDeps } from "./deps.ts";
 import { buildLog } from "./log.ts";
 import { getSource } from "./source.ts";

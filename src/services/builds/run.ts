@@ -8,7 +8,7 @@ import type { Build, GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import type { TaskEnd } from "../../db/core/tasks-repo.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { berthRelease } from "../../domain/reports.ts";
+import { berthRelease } from "../../domain/reports/reports.ts";
 import { Secret } from "../../domain/secret.ts";
 import { discardUpload, fileBundle, storeBundle } from "../releases/bundle-store.ts";
 import { getEnvironment } from "../releases/catalog.ts";

@@ -3,7 +3,7 @@ import { parseRepoUrl } from "../../adapters/git/index.ts";
 import type { GitSourceRow } from "../../db/builds/builds-repo.ts";
 import { writeTx } from "../../db/client.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
-import type { Service } from "../../domain/types.ts";
+import type { Service } from "../../domain/releases/types.ts";
 import type { BuildsDeps } from "./deps.ts";
 
 export type SourceInput = {

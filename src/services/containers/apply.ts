@@ -10,8 +10,8 @@ import {
   type Target,
 } from "../../adapters/kubernetes/manifests.ts";
 import type { SnapshotRow } from "../../db/containers/containers-repo.ts";
-import { environmentLabel } from "../../domain/hosts.ts";
-import { berthRelease } from "../../domain/reports.ts";
+import { environmentLabel } from "../../domain/edge/hosts.ts";
+import { berthRelease } from "../../domain/reports/reports.ts";
 import type { ClusterSettings } from "./cluster.ts";
 import type { ContainersDeps } from "./deps.ts";
 import { decryptRegistry, decryptSecretEnv } from "./spec.ts";

@@ -1,8 +1,8 @@
 import type { SnapshotRow } from "../../db/containers/containers-repo.ts";
-import { validateImage } from "../../domain/containers.ts";
+import { validateImage } from "../../domain/containers/containers.ts";
 import { conflict, DomainError, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { journal } from "../core/journal.ts";
 import { publishStatus } from "../releases/deploy.ts";
 import { manifestsFor } from "./apply.ts";

@@ -1,7 +1,7 @@
 import type { Kube } from "../../adapters/kubernetes/client.ts";
 import type { KubeObject, Watcher } from "../../adapters/kubernetes/watcher.ts";
-import type { LogLevel } from "../../domain/deployment.ts";
-import { rolloutStatus } from "../../domain/rollout.ts";
+import { rolloutStatus } from "../../domain/containers/rollout.ts";
+import type { LogLevel } from "../../domain/releases/deployment.ts";
 import { journal } from "../core/journal.ts";
 import type { ContainersDeps } from "./deps.ts";
 

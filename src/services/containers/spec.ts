@@ -1,8 +1,11 @@
 import { writeTx } from "../../db/client.ts";
 import type { SpecRow } from "../../db/containers/containers-repo.ts";
-import { type ContainerSecrets, validateContainerInput } from "../../domain/containers.ts";
+import {
+  type ContainerSecrets,
+  validateContainerInput,
+} from "../../domain/containers/containers.ts";
 import { unprocessable } from "../../domain/errors.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import type { ContainersDeps } from "./deps.ts";
 

@@ -18,7 +18,7 @@ import { createDomainsRepo } from "../../db/edge/domains-repo.ts";
 import { createDeploymentsRepo } from "../../db/releases/deployments-repo.ts";
 import { createEnvironmentsRepo } from "../../db/releases/environments-repo.ts";
 import { createServicesRepo } from "../../db/releases/services-repo.ts";
-import type { HealthProbe } from "../../domain/health-probe.ts";
+import type { HealthProbe } from "../../domain/releases/health-probe.ts";
 import type { Logger } from "../../log.ts";
 import { createJobsContext, type JobsContext } from "../jobs/context.ts";
 import { jobSandbox } from "../jobs/sandbox-bridge.ts";

@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import { writeTx } from "../../db/client.ts";
-import type { LogLevel } from "../../domain/deployment.ts";
-import type { LogLine } from "../../domain/types.ts";
+import type { LogLevel } from "../../domain/releases/deployment.ts";
+import type { LogLine } from "../../domain/releases/types.ts";
 import type { Needs } from "./deps.ts";
 
 export type Note = (step: string, message: string, level?: LogLevel) => void;

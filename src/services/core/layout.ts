@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import type { BundleFormat } from "../../domain/deployment.ts";
+import type { BundleFormat } from "../../domain/releases/deployment.ts";
 
 /**
  * Build work directories live outside the data directory, so a sandboxed command, which

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { DeploymentStatus } from "../../domain/deployment.ts";
-import type { LogLine } from "../../domain/types.ts";
+import type { DeploymentStatus } from "../../domain/releases/deployment.ts";
+import type { LogLine } from "../../domain/releases/types.ts";
 
 export type LogEvent =
   | { type: "line"; line: LogLine }

@@ -1,5 +1,5 @@
 import { type BoardRepo, type BoardRow, createBoardRepo } from "../../db/dashboard/board-repo.ts";
-import type { Permission } from "../../domain/permissions.ts";
+import type { Permission } from "../../domain/auth/permissions.ts";
 import type { Deps } from "../core/deps.ts";
 import type { BoardList, DashboardPanel, ListItem, PanelCell } from "./panels.ts";
 

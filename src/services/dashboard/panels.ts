@@ -1,4 +1,4 @@
-import type { Permission } from "../../domain/permissions.ts";
+import type { Permission } from "../../domain/auth/permissions.ts";
 
 /**
  * The home page's extra columns. Each capability that has something to say about an

@@ -2,9 +2,9 @@ import { removeCertificate, storeCertificate } from "../../adapters/acme/store.t
 import { type IssuedCertificate, IssueError } from "../../adapters/acme/types.ts";
 import { writeTx } from "../../db/client.ts";
 import { createCertificatesRepo } from "../../db/edge/certificates-repo.ts";
-import { certificateNames, certificateRetryDelay } from "../../domain/certificates.ts";
+import { certificateNames, certificateRetryDelay } from "../../domain/edge/certificates.ts";
 import { conflict, notFound } from "../../domain/errors.ts";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import { issuerFor } from "./certificates.ts";
 import type { EdgeDeps } from "./deps.ts";

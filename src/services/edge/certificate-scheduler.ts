@@ -1,5 +1,5 @@
 import { createCertificatesRepo } from "../../db/edge/certificates-repo.ts";
-import { certificateDue } from "../../domain/certificates.ts";
+import { certificateDue } from "../../domain/edge/certificates.ts";
 import { requestCertificate } from "./certificate-request.ts";
 import type { EdgeDeps } from "./deps.ts";
 

@@ -1,7 +1,7 @@
 import { writeTx } from "../../db/client.ts";
+import { assertHostname, wwwOf } from "../../domain/edge/hostnames.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
-import { assertHostname, wwwOf } from "../../domain/hostnames.ts";
-import type { Domain } from "../../domain/types.ts";
+import type { Domain } from "../../domain/releases/types.ts";
 import { getEnvironment } from "../releases/catalog.ts";
 import type { EdgeDeps } from "./deps.ts";
 import { assertDnsFree, removeDomainDns, syncDomainDns } from "./dns.ts";

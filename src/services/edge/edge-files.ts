@@ -1,7 +1,7 @@
 import { renderPreviews, renderVhost } from "../../adapters/nginx/render.ts";
-import { wwwOf } from "../../domain/hostnames.ts";
-import { environmentLabel } from "../../domain/hosts.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import { wwwOf } from "../../domain/edge/hostnames.ts";
+import { environmentLabel } from "../../domain/edge/hosts.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import { usageLogFile } from "../usage/nginx-log.ts";
 import { certificateFor } from "./certificates.ts";
 import type { EdgeDeps } from "./deps.ts";

@@ -11,7 +11,7 @@ import {
 } from "../../adapters/nginx/render.ts";
 import { runArgv } from "../../adapters/nginx/run.ts";
 import { writeTx } from "../../db/client.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import type { EdgeDeps } from "./deps.ts";
 import { nextGenerations, previewsText, serverNames, siteHost, vhostText } from "./edge-files.ts";
 

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { unprocessable } from "../../domain/errors.ts";
-import { assertTimeZone } from "../../domain/jobs.ts";
+import { assertTimeZone } from "../../domain/jobs/jobs.ts";
 
 /**
  * Cron schedules by croner, whose daylight-saving rules follow Vixie cron: a fixed-time

@@ -4,7 +4,7 @@ import { MIN_SECRET_LENGTH } from "../../adapters/process/mask.ts";
 import { writeTx } from "../../db/client.ts";
 import type { Task, TaskEnd } from "../../db/core/tasks-repo.ts";
 import type { Run } from "../../db/jobs/runs-repo.ts";
-import { argEnvName, type RunStatus } from "../../domain/jobs.ts";
+import { argEnvName, type RunStatus } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 import type { LiveRun, RunControl } from "./context.ts";
 import { afterRun } from "./finish.ts";

@@ -1,6 +1,6 @@
 import type { RunFilter } from "../../db/jobs/runs-repo.ts";
 import { unprocessable } from "../../domain/errors.ts";
-import { OUTCOMES, RUN_STATUSES, type RunStatus } from "../../domain/jobs.ts";
+import { OUTCOMES, RUN_STATUSES, type RunStatus } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 
 export type RunQuery = {

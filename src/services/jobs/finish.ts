@@ -4,7 +4,7 @@ import { writeTx } from "../../db/client.ts";
 import type { Job } from "../../db/jobs/jobs-repo.ts";
 import type { Run } from "../../db/jobs/runs-repo.ts";
 import { newId } from "../../domain/ids.ts";
-import { RETRIED } from "../../domain/jobs.ts";
+import { RETRIED } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 import { outputFile } from "./output-log.ts";
 import { runDir } from "./runs.ts";

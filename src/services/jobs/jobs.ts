@@ -12,7 +12,7 @@ import {
   type Concurrency,
   checkPreset,
   type ParamDef,
-} from "../../domain/jobs.ts";
+} from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 import { assertSchedule, nextFire } from "./cron.ts";
 import { getTemplate, templateVersion } from "./templates.ts";

@@ -6,7 +6,7 @@ import type { NewRun, Run } from "../../db/jobs/runs-repo.ts";
 import type { RunFile } from "../../db/schema/jobs.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
-import { resolveArgs, type Trigger } from "../../domain/jobs.ts";
+import { resolveArgs, type Trigger } from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 import { getJob, presetArgs } from "./jobs.ts";
 import { templateVersion } from "./templates.ts";

@@ -6,7 +6,7 @@ import {
   assertJobName,
   checkParamDefs,
   type ParamDef,
-} from "../../domain/jobs.ts";
+} from "../../domain/jobs/jobs.ts";
 import type { Deps } from "../core/deps.ts";
 
 export type TemplateInput = {

@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import type { TLSSocket } from "node:tls";
-import type { CheckResult, Monitor } from "../../domain/monitoring.ts";
+import type { CheckResult, Monitor } from "../../domain/monitoring/monitoring.ts";
 
 /** Where requests to Berth's own sites go (its listener or nginx), with the site's Host. */
 export type SiteAddress = { host: string; port: number };

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../../db/client.ts";
 import { writeTx } from "../../db/client.ts";
-import { environmentLabel } from "../../domain/hosts.ts";
-import { KEEP_MS } from "../../domain/monitoring.ts";
+import { environmentLabel } from "../../domain/edge/hosts.ts";
+import { KEEP_MS } from "../../domain/monitoring/monitoring.ts";
 import type { Logger } from "../../log.ts";
 import type { Events } from "../core/events.ts";
 import type { SiteAddress } from "./checks.ts";

@@ -1,7 +1,7 @@
 import { writeTx } from "../../db/client.ts";
 import type { MonitorPatch, MonitorRow } from "../../db/monitoring/monitors-repo.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
-import type { MonitorKind } from "../../domain/monitoring.ts";
+import type { MonitorKind } from "../../domain/monitoring/monitoring.ts";
 import type { Deps } from "../core/deps.ts";
 import { getEnvironment, getService } from "../releases/catalog.ts";
 import { hashToken, newPushToken } from "./index.ts";

@@ -8,7 +8,7 @@ import {
   intervalMs,
   type MaintenanceWindow,
   type MonitorState,
-} from "../../domain/monitoring.ts";
+} from "../../domain/monitoring/monitoring.ts";
 import type { Logger } from "../../log.ts";
 import type { Events } from "../core/events.ts";
 import { runCheck, type SiteAddress } from "./checks.ts";

@@ -1,4 +1,4 @@
-import { KEEP_MS, percentile } from "../../domain/monitoring.ts";
+import { KEEP_MS, percentile } from "../../domain/monitoring/monitoring.ts";
 import type { MonitoringRepos } from "./repos.ts";
 
 const DAY = 86_400_000;

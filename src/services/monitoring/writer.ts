@@ -3,7 +3,7 @@ import { writeTx } from "../../db/client.ts";
 import type { ChecksRepo, NewCheck } from "../../db/monitoring/checks-repo.ts";
 import type { IncidentsRepo } from "../../db/monitoring/incidents-repo.ts";
 import type { MonitorsRepo } from "../../db/monitoring/monitors-repo.ts";
-import type { Incident, MonitorStatus } from "../../domain/monitoring.ts";
+import type { Incident, MonitorStatus } from "../../domain/monitoring/monitoring.ts";
 import type { Logger } from "../../log.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { newSigningSecret } from "../../adapters/notify/webhook.ts";
 import { writeTx } from "../../db/client.ts";
 import { notFound, unprocessable } from "../../domain/errors.ts";
-import type { Channel, ChannelKind, NotifyEvent } from "../../domain/notify.ts";
+import type { Channel, ChannelKind, NotifyEvent } from "../../domain/notify/notify.ts";
 import type { Deps } from "../core/deps.ts";
 import { getService } from "../releases/catalog.ts";
 import { testMessage } from "./messages.ts";

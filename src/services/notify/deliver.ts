@@ -3,7 +3,12 @@ import { sendEmail } from "../../adapters/notify/email.ts";
 import { sendWebhook } from "../../adapters/notify/webhook.ts";
 import { writeTx } from "../../db/client.ts";
 import type { Task, TaskEnd } from "../../db/core/tasks-repo.ts";
-import { backoffMs, type Channel, MAX_ATTEMPTS, type Notification } from "../../domain/notify.ts";
+import {
+  backoffMs,
+  type Channel,
+  MAX_ATTEMPTS,
+  type Notification,
+} from "../../domain/notify/notify.ts";
 import type { Notify } from "./index.ts";
 
 export type ChannelSecrets = { url?: string; signingSecret?: string; password?: string };

@@ -3,7 +3,7 @@ import { writeTx } from "../../db/client.ts";
 import type { TasksRepo } from "../../db/core/tasks-repo.ts";
 import { createChannelsRepo } from "../../db/notify/channels-repo.ts";
 import { createDeliveriesRepo } from "../../db/notify/deliveries-repo.ts";
-import type { Notification, NotifyEvent } from "../../domain/notify.ts";
+import type { Notification, NotifyEvent } from "../../domain/notify/notify.ts";
 import type { Logger } from "../../log.ts";
 import type { Events } from "../core/events.ts";
 import type { Secrets } from "../core/secrets.ts";

@@ -1,4 +1,4 @@
-import type { Notification } from "../../domain/notify.ts";
+import type { Notification } from "../../domain/notify/notify.ts";
 import type { BerthEvents } from "../core/events.ts";
 
 const minutes = (ms: number) => {

@@ -5,8 +5,8 @@ import path from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { detectFormat } from "../../adapters/archive/index.ts";
-import type { BundleFormat } from "../../domain/deployment.ts";
 import { tooLarge, unprocessable } from "../../domain/errors.ts";
+import type { BundleFormat } from "../../domain/releases/deployment.ts";
 import type { Layout } from "../core/layout.ts";
 
 export type StoredBundle = { sha256: string; format: BundleFormat; bytes: number; path: string };

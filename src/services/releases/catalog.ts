@@ -1,10 +1,10 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { writeTx } from "../../db/client.ts";
-import type { ServiceKind } from "../../domain/deployment.ts";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
 import { assertName } from "../../domain/names.ts";
-import type { Environment, Service } from "../../domain/types.ts";
+import type { ServiceKind } from "../../domain/releases/deployment.ts";
+import type { Environment, Service } from "../../domain/releases/types.ts";
 import { removeContainerObjects } from "../containers/cleanup.ts";
 import type { Needs } from "../core/deps.ts";
 import {

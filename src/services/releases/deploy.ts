@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import { type ArchiveSummary, extractArchive } from "../../adapters/archive/index.ts";
 import { conflict, DomainError, notFound, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
-import type { Deployment, Environment, Service } from "../../domain/types.ts";
+import type { Deployment, Environment, Service } from "../../domain/releases/types.ts";
 import { journal } from "../core/journal.ts";
 import { placeRelease } from "./bundle-root.ts";
 import { discardUpload, fileBundle, type StoredBundle } from "./bundle-store.ts";

@@ -1,8 +1,8 @@
 import http from "node:http";
 import { writeTx } from "../../db/client.ts";
 import { unprocessable } from "../../domain/errors.ts";
-import type { HealthProbe } from "../../domain/health-probe.ts";
-import type { Environment } from "../../domain/types.ts";
+import type { HealthProbe } from "../../domain/releases/health-probe.ts";
+import type { Environment } from "../../domain/releases/types.ts";
 import type { ReleasesDeps } from "./deps.ts";
 
 export type { HealthProbe };

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import { conflict, notFound, unprocessable } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { acceptBundle } from "./deploy.ts";
 import type { ReleasesDeps } from "./deps.ts";
 

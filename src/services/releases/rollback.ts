@@ -1,5 +1,5 @@
 import { conflict, notFound } from "../../domain/errors.ts";
-import type { Deployment } from "../../domain/types.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import { rollbackContainer } from "../containers/deploy.ts";
 import { journal } from "../core/journal.ts";
 import { getEnvironment } from "./catalog.ts";

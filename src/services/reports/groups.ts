@@ -1,13 +1,13 @@
-import { isRollbackCandidate } from "../../domain/deployment.ts";
 import { notFound } from "../../domain/errors.ts";
+import { isRollbackCandidate } from "../../domain/releases/deployment.ts";
+import type { Deployment } from "../../domain/releases/types.ts";
 import {
   type ErrorGroup,
   type GroupFilter,
   type GroupStatus,
   type ReportEvent,
   releaseRefs,
-} from "../../domain/reports.ts";
-import type { Deployment } from "../../domain/types.ts";
+} from "../../domain/reports/reports.ts";
 import { newPublicKey, type ReportsCore } from "./core.ts";
 
 function serviceOrThrow(r: ReportsCore, name: string) {

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { forbidden, invalid, RateLimited, tooLarge, unauthenticated } from "../../domain/errors.ts";
+import { authHeaderKey, dsnKey, parseEnvelope } from "../../domain/reports/envelope.ts";
 import {
   describe,
   groupingKey,
   parseSentryEvent,
   type ReportEvent,
   userKey,
-} from "../../domain/reports.ts";
-import { authHeaderKey, dsnKey, parseEnvelope } from "../../domain/reports-envelope.ts";
+} from "../../domain/reports/reports.ts";
 import type { ReportsCore } from "./core.ts";
 import { decodeBody, parseJson } from "./decode.ts";
 

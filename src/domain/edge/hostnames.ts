@@ -1,5 +1,5 @@
 import { domainToASCII, domainToUnicode } from "node:url";
-import { unprocessable } from "./errors.ts";
+import { unprocessable } from "../errors.ts";
 
 /** One DNS label in its lowercase ASCII (LDH) form. */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,4 +1,4 @@
-import { conflict } from "./errors.ts";
+import { conflict } from "../errors.ts";
 
 export const DEPLOYMENT_STATUSES = [
   "queued",

@@ -1,5 +1,5 @@
-import { ID_PATTERN } from "./ids.ts";
-import { NAME_PATTERN } from "./names.ts";
+import { ID_PATTERN } from "../ids.ts";
+import { NAME_PATTERN } from "../names.ts";
 
 /**
  * Host labels under the base domain. Names never contain "--", so it separates parts:

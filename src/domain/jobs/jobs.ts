@@ -1,4 +1,4 @@
-import { unprocessable } from "./errors.ts";
+import { unprocessable } from "../errors.ts";
 
 /** Jobs: script templates with declared parameters, jobs that preset them, runs. */
 

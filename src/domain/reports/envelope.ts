@@ -2,7 +2,7 @@
  * The Sentry envelope: a JSON header line, then items, each a JSON header line and a
  * payload (`length` bytes when the header gives it, else up to the next newline).
  */
-import { invalid, tooLarge } from "./errors.ts";
+import { invalid, tooLarge } from "../errors.ts";
 
 export type EnvelopeItem = { type: string; payload: Buffer };
 export type Envelope = { header: Record<string, unknown>; items: EnvelopeItem[] };

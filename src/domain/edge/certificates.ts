@@ -1,4 +1,4 @@
-import type { Domain } from "./types.ts";
+import type { Domain } from "../releases/types.ts";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;

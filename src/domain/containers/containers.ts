@@ -1,4 +1,4 @@
-import { unprocessable } from "./errors.ts";
+import { unprocessable } from "../errors.ts";
 
 /**
  * A container service's per-environment spec and its validation: pure functions whose
