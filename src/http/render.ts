@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import nunjucks from "nunjucks";
 import { can } from "../domain/auth/permissions.ts";
-import { formatBytes } from "../services/releases/deploy.ts";
+import { formatBytes } from "../services/releases/pipeline.ts";
 import { assetVersion } from "./assets.ts";
 import type { Env } from "./context.ts";
 

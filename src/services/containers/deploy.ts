@@ -4,7 +4,7 @@ import { conflict, DomainError, unprocessable } from "../../domain/errors.ts";
 import { newId } from "../../domain/ids.ts";
 import type { Deployment } from "../../domain/releases/types.ts";
 import { journal } from "../core/journal.ts";
-import { publishStatus } from "../releases/deploy.ts";
+import { publishStatus } from "../releases/pipeline.ts";
 import { manifestsFor } from "./apply.ts";
 import { clusterFor } from "./cluster.ts";
 import type { ContainersDeps } from "./deps.ts";

@@ -1,7 +1,7 @@
 import { objectName } from "../../adapters/kubernetes/manifests.ts";
 import type { SnapshotRow } from "../../db/containers/containers-repo.ts";
 import { journal } from "../core/journal.ts";
-import { publishStatus } from "../releases/deploy.ts";
+import { publishStatus } from "../releases/pipeline.ts";
 import { manifestsFor } from "./apply.ts";
 import { clusterFor } from "./cluster.ts";
 import type { ContainersDeps } from "./deps.ts";

@@ -3,8 +3,8 @@ import type { Deployment } from "../../domain/releases/types.ts";
 import { rollbackContainer } from "../containers/deploy.ts";
 import { journal } from "../core/journal.ts";
 import { getEnvironment } from "./catalog.ts";
-import { publishStatus } from "./deploy.ts";
 import type { ReleasesDeps } from "./deps.ts";
+import { publishStatus } from "./pipeline.ts";
 import { pointCurrent } from "./release-files.ts";
 
 /**
