@@ -26,6 +26,8 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
 export function toErrorResponse(err: unknown, c: Context, logger: Logger): Response {
   if (err instanceof DomainError) {
     if (err instanceof RateLimited) c.header("Retry-After", String(err.retryAfterSeconds));
+    // a body refused part-way is not read to its end: the connection cannot carry another request
+    if (err.kind === "too_large") c.header("Connection", "close");
     return c.json(errorBody(err.code, err.message, err.field), statusOf[err.kind]);
   }
   if (err instanceof HTTPException) {

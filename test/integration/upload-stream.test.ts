@@ -36,6 +36,7 @@ function sendChunked(body: Buffer): Promise<{ status: number; text: string }> {
         method: "POST",
         path: "/api/v1/services/site/environments/production/deployments",
         headers: { authorization: `Bearer ${server.key}`, "content-type": "application/zip" },
+        agent: false, // a fresh connection each: the one before may have been refused part-way
       },
       (res) => {
         let text = "";
