@@ -51,12 +51,12 @@ export function createBoard(
   lists: readonly BoardList[] = [],
 ) {
   const repo = createBoardRepo(deps.db);
-  const shown = panels.filter((p) => !p.placeholder);
+
   return {
     version: () =>
       [
         repo.version(),
-        ...shown.map((p) => p.version?.() ?? ""),
+        ...panels.map((p) => p.version?.() ?? ""),
         ...lists.map((l) => l.version()),
       ].join("|"),
     /**
@@ -76,7 +76,7 @@ export function createBoard(
       );
       const rows = repo.rows(ids);
       const who = uploaders(repo, rows);
-      const cells = shown.map((p) => ({ id: p.id, cells: p.cells(rows) }));
+      const cells = panels.map((p) => ({ id: p.id, cells: p.cells(rows) }));
       const spans = new Map<number, number>();
       for (const r of rows) spans.set(r.serviceId, (spans.get(r.serviceId) ?? 0) + 1);
       const entries = rows.map((r, i) => ({
@@ -88,7 +88,7 @@ export function createBoard(
       }));
       return {
         rows: entries,
-        panels: shown.map((p) => ({ id: p.id, title: p.title })),
+        panels: panels.map((p) => ({ id: p.id, title: p.title })),
         lists: lists
           .filter((l) => may(l.permission))
           .map((l) => ({ id: l.id, title: l.title, href: l.href, items: l.items() })),

@@ -2,7 +2,7 @@ import type { Permission } from "../../domain/auth/permissions.ts";
 
 /**
  * The home page's extra columns. Each capability that has something to say about an
- * environment (error reports here; monitors, jobs and containers next) provides one
+ * environment (monitors, error reports, container pods) provides one
  * panel; they are listed once, in `dashboardPanels` (registry.ts).
  */
 
@@ -33,8 +33,6 @@ export type DashboardPanel = {
   title: string;
   /** Cells for the rows on the page, keyed by environment id; one call per page (batch it). */
   cells(rows: readonly BoardKey[]): Map<number, PanelCell>;
-  /** A slot with nothing plugged in yet: the page leaves its column out. */
-  placeholder?: boolean;
   /**
    * What the panel shows beyond the database rows the pulse reads (a cluster's state, say):
    * a string that moves when its cells would. Asked once a second while anyone watches.
@@ -59,11 +57,3 @@ export type BoardList = {
   /** As for a panel: moves when its items would. */
   version(): string;
 };
-
-/** A slot that shows where a capability not yet built will plug in. */
-export const emptySlot = (id: string, title: string): DashboardPanel => ({
-  id,
-  title,
-  cells: () => new Map(),
-  placeholder: true,
-});

@@ -1,0 +1,51 @@
+import type { Deps } from "../core/deps.ts";
+import { uptimes } from "../monitoring/stats.ts";
+import type { DashboardPanel, PanelCell } from "./panels.ts";
+
+const tones: Record<string, PanelCell["tone"]> = {
+  up: "ok",
+  down: "bad",
+  suspect: "warn",
+  paused: "muted",
+};
+
+/**
+ * Each environment's monitors at a glance: the worst state of them (down before
+ * suspect before up) and the first one's uptime over 24 h, linked to its page.
+ */
+export function monitorsPanel(deps: Pick<Deps, "monitoring">): DashboardPanel {
+  const { monitoring } = deps;
+  const rank = (s: string) => (s === "down" ? 3 : s === "suspect" ? 2 : s === "up" ? 1 : 0);
+  return {
+    id: "monitors",
+    title: "Monitor",
+    cells(rows) {
+      const live = new Map(monitoring.scheduler.states().map((s) => [s.id, s.status]));
+      const byEnv = new Map(
+        rows.map((r) => [
+          r.environmentId,
+          monitoring.repos.monitors.forEnvironment(r.environmentId),
+        ]),
+      );
+      const ids = [...byEnv.values()].flat().map((m) => m.id);
+      const up =
+        ids.length > 0 ? uptimes(monitoring.repos, monitoring.clock.now(), ids) : new Map();
+      const cells = new Map<number, PanelCell>();
+      for (const [envId, list] of byEnv) {
+        const first = list[0];
+        if (!first) continue;
+        const status = list
+          .map((m) => live.get(m.id) ?? m.status)
+          .reduce((a, b) => (rank(b) > rank(a) ? b : a));
+        const h24 = up.get(first.id)?.h24;
+        cells.set(envId, {
+          text: `${status}${h24 === null || h24 === undefined ? "" : ` · ${h24}% 24 h`}`,
+          tone: tones[status] ?? "muted",
+          href: `/monitors/${first.id}`,
+          title: list.length > 1 ? `${list.length} monitors` : first.name,
+        });
+      }
+      return cells;
+    },
+  };
+}
