@@ -19,6 +19,12 @@ export function monitorsPanel(deps: Pick<Deps, "monitoring">): DashboardPanel {
   return {
     id: "monitors",
     title: "Monitor",
+    // states live in the scheduler's memory: the live board moves when one flips
+    version: () =>
+      monitoring.scheduler
+        .states()
+        .map((m) => `${m.id}:${m.status}`)
+        .join(","),
     cells(rows) {
       const live = new Map(monitoring.scheduler.states().map((s) => [s.id, s.status]));
       const byEnv = new Map(
