@@ -1,8 +1,7 @@
 import pino from "pino";
+import type { Logger } from "./domain/logger.ts";
 
-export type { Logger } from "./domain/logger.ts";
-
-type Logger = pino.Logger;
+export type { Logger };
 
 /** Paths whose values never reach the log, whatever logs them. */
 export const redactPaths = [
