@@ -43,6 +43,8 @@ export type Kube = {
   apply(objects: Manifest[]): Promise<void>;
   deployment(name: string): Promise<V1Deployment | null>;
   pods(selector: string): Promise<V1Pod[]>;
+  /** The events of one pod, as listed now (a watch may deliver them later). */
+  podEvents(pod: string): Promise<KubeObject[]>;
   log(pod: string, opts: { previous?: boolean; tail?: number }): Promise<string>;
   followLog(
     pod: string,
@@ -160,6 +162,17 @@ export function connect(conn: KubeConnection): Kube {
       wrap(
         "listing pods",
         async () => (await core.listNamespacedPod({ namespace, labelSelector })).items,
+      ),
+    podEvents: (pod) =>
+      wrap(
+        "listing a pod's events",
+        async () =>
+          (
+            await core.listNamespacedEvent({
+              namespace,
+              fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${pod}`,
+            })
+          ).items as unknown as KubeObject[],
       ),
     log: (name, opts) =>
       wrap("reading a pod log", async () => {

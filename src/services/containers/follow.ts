@@ -62,6 +62,7 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
   const pending = new Map<string, Obj[]>();
   const watchers: Watcher[] = [];
   let finished = false;
+  let concluding = false;
   let digest: string | null = null;
 
   return new Promise<FollowResult>((resolve) => {
@@ -178,10 +179,27 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
         progressingReason: progressing?.reason ?? null,
       });
       if (verdict.done) {
-        note(
-          `Deployment ${ctx.name} ${verdict.message}: ${d.status?.availableReplicas ?? 0} of ${d.spec?.replicas ?? 1} replicas available`,
-        );
-        finish({ ok: true, digest, replicas: d.spec?.replicas ?? 1 });
+        if (concluding) return;
+        concluding = true;
+        const replicas = d.spec?.replicas ?? 1;
+        const available = d.status?.availableReplicas ?? 0;
+        // the events watch may trail the pods: what the pods went through is logged in full
+        // before the verdict (a listing, best effort)
+        void Promise.all(
+          [...pods.keys()].map((pod) =>
+            kube.podEvents(pod).then(
+              (events) => {
+                for (const e of events) onEvent(e as Obj);
+              },
+              () => undefined,
+            ),
+          ),
+        ).then(() => {
+          note(
+            `Deployment ${ctx.name} ${verdict.message}: ${available} of ${replicas} replicas available`,
+          );
+          finish({ ok: true, digest, replicas });
+        });
       } else if (verdict.failed) {
         finish({
           ok: false,
