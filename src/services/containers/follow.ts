@@ -57,6 +57,7 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
     ctx.mask.reduce((acc, m) => (m.length >= 3 ? acc.split(m).join("[redacted]") : acc), s);
   const note = (message: string, level: LogLevel = "info") =>
     journal(deps, ctx.logTo, (_tx, n) => n(ctx.step, maskLine(message), level));
+  const selector = `berth.dev/deployment=${deploymentId}`;
   const pods = new Map<string, PodState>();
   const seen = new Set<string>();
   const pending = new Map<string, Obj[]>();
@@ -183,23 +184,29 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
         concluding = true;
         const replicas = d.spec?.replicas ?? 1;
         const available = d.status?.availableReplicas ?? 0;
-        // the events watch may trail the pods: what the pods went through is logged in full
-        // before the verdict (a listing, best effort)
-        void Promise.all(
-          [...pods.keys()].map((pod) =>
-            kube.podEvents(pod).then(
-              (events) => {
-                for (const e of events) onEvent(e as Obj);
-              },
-              () => undefined,
+        // the pods and events watches may trail the Deployment's: what the pods went through
+        // (readiness, the image digest, events) is read once more before the verdict
+        const ignore = () => undefined;
+        void kube
+          .pods(selector)
+          .then((listed) => {
+            for (const pod of listed) onPod("MODIFIED", pod as unknown as Obj);
+          }, ignore)
+          .then(() =>
+            Promise.all(
+              [...pods.keys()].map((pod) =>
+                kube.podEvents(pod).then((events) => {
+                  for (const e of events) onEvent(e as Obj);
+                }, ignore),
+              ),
             ),
-          ),
-        ).then(() => {
-          note(
-            `Deployment ${ctx.name} ${verdict.message}: ${available} of ${replicas} replicas available`,
-          );
-          finish({ ok: true, digest, replicas });
-        });
+          )
+          .then(() => {
+            note(
+              `Deployment ${ctx.name} ${verdict.message}: ${available} of ${replicas} replicas available`,
+            );
+            finish({ ok: true, digest, replicas });
+          });
       } else if (verdict.failed) {
         finish({
           ok: false,
@@ -235,7 +242,6 @@ export function followRollout(ctx: FollowContext): Promise<FollowResult> {
       }
     }, 200);
 
-    const selector = `berth.dev/deployment=${deploymentId}`;
     watchers.push(
       kube.watch("pods", { labelSelector: selector }, (type, o: KubeObject) => onPod(type, o)),
       kube.watch("events", { fieldSelector: "involvedObject.kind=Pod" }, (_type, o: KubeObject) => {
