@@ -144,7 +144,7 @@ const schema = z.object({
   BERTH_REPORT_RATE_PER_MINUTE: count("BERTH_REPORT_RATE_PER_MINUTE", 1, 6000),
   BERTH_REPORT_RETENTION_DAYS: count("BERTH_REPORT_RETENTION_DAYS", 1, 30),
   BERTH_REPORT_EVENTS_PER_GROUP: count("BERTH_REPORT_EVENTS_PER_GROUP", 1, 100),
-  // monitoring, notifications and metrics (issue 14)
+  // monitoring, notifications and metrics
   BERTH_AUTO_MONITORS: z
     .enum(["on", "off"], { error: "BERTH_AUTO_MONITORS must be on or off" })
     .default("on"),

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   );
   const deps = openDeps(config, logger);
   const db = deps.db;
-  // WAL checkpoints in a worker thread, not inside a request's commit (issue 15: ingest)
+  // WAL checkpoints in a worker thread, not inside a request's commit (error ingest writes a lot)
   const stopCheckpoints = startCheckpointer(db, deps.layout.dbFile, {
     onError: (message) => logger.error({ message }, "WAL checkpoint failed"),
   });
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   await syncEdge(deps).catch((err) => logger.error({ err }, "nginx vhosts could not be synced"));
   const setup = createSetup(deps);
   const setupToken = setup.issue();
-  // error reports (issue 15)
+  // error reports
   const reports = createReports(deps, config.reports);
   const stopReportRetention = startReportRetention(reports);
   const dashboard = createDashboard(deps, reports);

@@ -80,7 +80,7 @@ export function uiEnvironments(ui: Ui, h: HttpDeps): EnvPage {
         events: deps.repos.environments.events(environment.id, ACTIVITY_MAX),
         ...domainsContext(deps, environment.id, opts.domainForm),
         healthForm: opts.healthForm ?? healthValues(environment),
-        ...envMonitorCard(h, service.name, environment.name, environment.id), // issue 14
+        ...envMonitorCard(h, service.name, environment.name, environment.id),
         settings: opts.settings ?? {
           values: {
             retention: String(environment.retention),

@@ -48,7 +48,7 @@ export type BerthEvents = {
     environment: string | null;
     daysLeft: number;
   };
-  /** An application reported an error (issue: error reports); monitors go fast. */
+  /** An application reported an error; its service's monitors go fast. */
   "error.reported": { service: string };
 };
 

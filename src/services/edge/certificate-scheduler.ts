@@ -27,7 +27,7 @@ export function startCertificateScheduler(
       // re-read: an earlier request in this tick, or the API, may have changed the row
       const fresh = repo.byId(domain.id);
       if (fresh && certificateDue(fresh, Date.now())) await requestCertificate(deps, fresh.id);
-      // notifications (issue 14): a certificate still close to expiry after its renewal try
+      // notifications: a certificate still close to expiry after its renewal try
       const after = repo.byId(domain.id);
       if (after?.certExpiresAt)
         warnExpiring(after.hostname, after.environmentId, after.certExpiresAt);
