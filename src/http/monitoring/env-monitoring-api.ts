@@ -3,7 +3,7 @@ import { envMonitoring, setEnvMonitoring } from "../../services/monitoring/badge
 import type { Api, HttpDeps } from "../context.ts";
 import { guard, serviceParam } from "../middleware/access.ts";
 import { EnvParam, errors, json } from "../schemas.ts";
-import { smallBody, unprocessableHook } from "./schemas.ts";
+import { unprocessableHook } from "./schemas.ts";
 
 const EnvMonitoringSchema = z
   .object({
@@ -35,7 +35,7 @@ export function envMonitoringApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "put",
       path,
-      middleware: [guard("services.write", serviceParam), smallBody] as const,
+      middleware: [guard("services.write", serviceParam)] as const,
       tags: ["monitors"],
       summary: "Switch the automatic monitor, make badges public or private",
       request: {

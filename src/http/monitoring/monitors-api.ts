@@ -23,7 +23,6 @@ import {
   MonitorPatchBody,
   MonitorSchema,
   NumId,
-  smallBody,
   unprocessableHook,
 } from "./schemas.ts";
 
@@ -68,7 +67,7 @@ export function monitorsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/monitors",
-      middleware: [guard("monitors.write"), smallBody] as const,
+      middleware: [guard("monitors.write")] as const,
       tags: ["monitors"],
       summary: "Create a monitor (HTTP, TCP, push or test route)",
       description:
@@ -119,7 +118,7 @@ export function monitorsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "patch",
       path: "/monitors/{id}",
-      middleware: [guard("monitors.write", ofMonitor), smallBody] as const,
+      middleware: [guard("monitors.write", ofMonitor)] as const,
       tags: ["monitors"],
       summary: "Change a monitor",
       request: {

@@ -1,19 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { unprocessable } from "../../domain/errors.ts";
 import {
   HTTP_METHODS,
   MONITOR_KINDS,
   MONITOR_STATUSES,
 } from "../../domain/monitoring/monitoring.ts";
-import { errorBody } from "../errors.ts";
-
-/** JSON bodies of these routes are small: 64 KiB at most. */
-export const smallBody = bodyLimit({
-  maxSize: 64 * 1024,
-  onError: (c) => c.json(errorBody("body_too_large", "The body is larger than 64 KiB."), 413),
-});
 
 /** A body that parses but breaks a rule is unacceptable content: 422 with the field. */
 export const unprocessableHook = (

@@ -10,7 +10,7 @@ import {
 } from "../../services/notify/channels.ts";
 import type { Api, HttpDeps } from "../context.ts";
 import { guard } from "../middleware/access.ts";
-import { NumId, smallBody, unprocessableHook } from "../monitoring/schemas.ts";
+import { NumId, unprocessableHook } from "../monitoring/schemas.ts";
 import { errors, json } from "../schemas.ts";
 import { presentChannel, presentDelivery, presentRule } from "./present.ts";
 
@@ -96,7 +96,7 @@ export function channelsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/notification-channels",
-      middleware: [manage, smallBody] as const,
+      middleware: [manage] as const,
       tags: ["notifications"],
       summary: "Add a channel: signed webhook, Slack, Discord or email (SMTP with STARTTLS)",
       description: "URLs and passwords are encrypted at rest and never shown again.",
@@ -172,7 +172,7 @@ export function channelsApi(app: Api, h: HttpDeps): void {
     createRoute({
       method: "post",
       path: "/notification-rules",
-      middleware: [manage, smallBody] as const,
+      middleware: [manage] as const,
       tags: ["notifications"],
       summary: "Send an event to a channel, for one service or (without service) all",
       request: {
