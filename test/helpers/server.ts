@@ -23,8 +23,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Writes an owner and an admin API key into a data directory, as `berth key create` would. */
-export function seedKey(dataDir: string): string {
+/** Opens a data directory's database for a moment, as the berth command does, and closes it. */
+function withDataDir<T>(dataDir: string, fn: (deps: ReturnType<typeof createDeps>) => T): T {
   const layout = createLayout(dataDir);
   const db = openDb(layout.dbFile);
   try {
@@ -35,18 +35,25 @@ export function seedKey(dataDir: string): string {
       defaultRetention: 10,
       logger: createLogger("silent"),
     });
+    return fn(deps);
+  } finally {
+    db.$client.close();
+  }
+}
+
+/** Writes an owner and an admin API key into a data directory, as `berth key create` would. */
+export function seedKey(dataDir: string): string {
+  return withDataDir(dataDir, (deps) => {
     const owner =
       deps.repos.users.byEmail("owner@example.com") ??
-      deps.repos.users.insert(db, {
+      deps.repos.users.insert(deps.db, {
         email: "owner@example.com",
         passwordHash: "x",
         role: "owner",
         services: null,
       });
     return createApiKey(deps, owner, { name: "tests", scope: "admin" }).key;
-  } finally {
-    db.$client.close();
-  }
+  });
 }
 
 export type RunningServer = {
@@ -157,19 +164,8 @@ export async function fetchSite(server: RunningServer, host: string, p = "/") {
 
 /** An owner who signs in with a password (a browser test's user); startServer's key reuses it. */
 export async function seedOwner(dataDir: string, email: string, password: string): Promise<void> {
-  const layout = createLayout(dataDir);
-  const db = openDb(layout.dbFile);
-  try {
-    const deps = createDeps({
-      db,
-      layout,
-      limits: testLimits,
-      defaultRetention: 10,
-      logger: createLogger("silent"),
-    });
-    const passwordHash = await hashPassword(password);
-    deps.repos.users.insert(db, { email, passwordHash, role: "owner", services: null });
-  } finally {
-    db.$client.close();
-  }
+  const passwordHash = await hashPassword(password);
+  withDataDir(dataDir, (deps) => {
+    deps.repos.users.insert(deps.db, { email, passwordHash, role: "owner", services: null });
+  });
 }
