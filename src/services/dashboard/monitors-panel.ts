@@ -27,12 +27,13 @@ export function monitorsPanel(deps: Pick<Deps, "monitoring">): DashboardPanel {
         .join(","),
     cells(rows) {
       const live = new Map(monitoring.scheduler.states().map((s) => [s.id, s.status]));
-      const byEnv = new Map(
-        rows.map((r) => [
-          r.environmentId,
-          monitoring.repos.monitors.forEnvironment(r.environmentId),
-        ]),
-      );
+      // one query for the page, however many rows it has
+      const wanted = new Set(rows.map((r) => r.environmentId));
+      const byEnv = new Map<number, ReturnType<typeof monitoring.repos.monitors.list>>();
+      for (const m of monitoring.repos.monitors.list()) {
+        if (m.environmentId === null || !wanted.has(m.environmentId)) continue;
+        byEnv.set(m.environmentId, [...(byEnv.get(m.environmentId) ?? []), m]);
+      }
       const ids = [...byEnv.values()].flat().map((m) => m.id);
       const up =
         ids.length > 0 ? uptimes(monitoring.repos, monitoring.clock.now(), ids) : new Map();
